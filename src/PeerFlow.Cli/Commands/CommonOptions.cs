@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Globalization;
+using PeerFlow.Compression;
+using PeerFlow.Files;
+using PeerFlow.Plugins;
+using PeerFlow.Transfers;
+using PeerFlow.Transports;
+
+namespace PeerFlow.Cli.Commands;
+
+/// <summary>Options shared by the transfer verbs, declared once.</summary>
+internal sealed class CommonOptions
+{
+    public Option<string?> Transport { get; } = new("--transport") { Description = "Transport plugin to use (see 'peerflow plugins'); default tcp, loopback for copy" };
+
+    public Option<string> Compression { get; } = new("--compression") { Description = "Chunk compression", DefaultValueFactory = _ => "lz4" };
+
+    public Option<string?> ChunkSize { get; } = new("--chunk-size") { Description = "Fixed chunk size, e.g. 256K, 1M, 4M (default: adaptive, 256 KiB to 1 MiB)" };
+
+    public Option<string> Output { get; } = new("--output") { Description = "Output format", DefaultValueFactory = _ => "text" };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Show stack traces and debug logs" };
+
+    public Option<string?> PluginsDir { get; } = new("--plugins-dir") { Description = $"Where transport plugins are (default: ${TransportCatalog.DirectoryVariable}, else plugins/ next to peerflow)" };
+
+    public CommonOptions()
+    {
+        Compression.AcceptOnlyFromAmong("lz4", "none");
+        Output.AcceptOnlyFromAmong("text", "json");
+    }
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Transport);
+        command.Options.Add(Compression);
+        command.Options.Add(ChunkSize);
+        command.Options.Add(Output);
+        command.Options.Add(Verbose);
+        command.Options.Add(PluginsDir);
+    }
+
+    public ITransportFactory ResolveTransport(ParseResult result, string defaultName)
+    {
+        var catalog = TransportCatalog.Load(result.GetValue(PluginsDir));
+        var name = result.GetValue(Transport) ?? defaultName;
+        try
+        {
+            return catalog.Get(name);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
+    public SendOptions SendOptions(ParseResult result) => new()
+    {
+        Compression = result.GetValue(Compression) == "none" ? CompressionMode.None : CompressionMode.Lz4,
+        ChunkSize = ParseChunkSize(result.GetValue(ChunkSize)),
+    };
+
+    public bool IsJson(ParseResult result) => result.GetValue(Output) == "json";
+
+    public static ChunkSizePolicy ParseChunkSize(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return ChunkSizePolicy.Default;
+        }
+
+        var size = ParseSize(text, "--chunk-size");
+        if (size < 4096 || size > Protocol.ProtocolConstants.MaxChunkSize)
+        {
+            throw new UsageException($"--chunk-size must be between 4K and {Protocol.ProtocolConstants.MaxChunkSize / (1024 * 1024)}M, not '{text}'");
+        }
+
+        return ChunkSizePolicy.Fixed((int)size);
+    }
+
+    public static long ParseSize(string text, string optionName)
+    {
+        var trimmed = text.Trim();
+        long multiplier = 1;
+        var suffix = char.ToUpperInvariant(trimmed[^1]);
+        if (suffix is 'K' or 'M' or 'G')
+        {
+            multiplier = suffix switch { 'K' => 1024, 'M' => 1024 * 1024, _ => 1024L * 1024 * 1024 };
+            trimmed = trimmed[..^1];
+        }
+
+        if (!long.TryParse(trimmed, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            throw new UsageException($"{optionName}: '{text}' is not a size (e.g. 512K, 1M)");
+        }
+
+        return value * multiplier;
+    }
+
+    public static ConflictPolicy ParseConflict(string text) => text switch
+    {
+        "rename" => ConflictPolicy.Rename,
+        "overwrite" => ConflictPolicy.Overwrite,
+        "skip" => ConflictPolicy.Skip,
+        "fail" => ConflictPolicy.Fail,
+        _ => throw new UsageException($"--on-conflict must be rename, overwrite, skip or fail, not '{text}'"),
+    };
+
+    public static Option<string> CreateConflictOption()
+    {
+        var option = new Option<string>("--on-conflict")
+        {
+            Description = "When a received root already exists: rename (name (1).ext), overwrite (after verification), skip, fail",
+            DefaultValueFactory = _ => "rename",
+        };
+        option.AcceptOnlyFromAmong("rename", "overwrite", "skip", "fail");
+        return option;
+    }
+}

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.Net;
+using PeerFlow.Cli.Commands.Send;
+using PeerFlow.Transfers;
+
+namespace PeerFlow.Cli.Commands.Copy;
+
+/// <summary><c>peerflow copy PATH... DEST</c>: both ends of the pipeline in this process.</summary>
+internal static class CopyCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var paths = new Argument<string[]>("paths") { Description = "Files and directories to copy, then the destination directory", Arity = ArgumentArity.OneOrMore };
+        var conflict = CommonOptions.CreateConflictOption();
+        var command = new Command("copy", "Copy files and directories through the full pipeline inside this process") { paths, conflict };
+        common.AddTo(command);
+        command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
+        {
+            var all = result.GetValue(paths)!;
+            if (all.Length < 2)
+            {
+                throw new UsageException("copy needs at least one source and a destination: peerflow copy PATH... DEST");
+            }
+
+            var sources = SendCommand.Sources(all[..^1]);
+            var receive = new ReceiveOptions { Destination = all[^1], OnConflict = CommonOptions.ParseConflict(result.GetValue(conflict)!) };
+            var options = common.SendOptions(result);
+            var transport = common.ResolveTransport(result, "loopback");
+            await using var listener = await transport.BindAsync(new IPEndPoint(IPAddress.Loopback, 0), cancellationToken: ct).ConfigureAwait(false);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var receiving = Task.Run(async () =>
+            {
+                await using var inbound = await listener.AcceptAsync(stop.Token).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException("the listener stopped");
+                return await TransferReceiver.ReceiveAsync(inbound, receive, null, stop.Token).ConfigureAwait(false);
+            }, stop.Token);
+            TransferResult outcome;
+            try
+            {
+                await using var connection = await transport.ConnectAsync(listener.LocalEndPoint, cancellationToken: ct).ConfigureAwait(false);
+                outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(connection, sources, options, observer, ct)).ConfigureAwait(false);
+            }
+            catch
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            await receiving.ConfigureAwait(false);
+            renderer.Completed(outcome);
+            return outcome.Success ? ExitCodes.Success : ExitCodes.TransferFailed;
+        }, token));
+        return command;
+    }
+}

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using PeerFlow.Transfers;
+
+namespace PeerFlow.Cli.Commands.Receive;
+
+/// <summary><c>peerflow receive --listen HOST:PORT --dest DIR [--once]</c></summary>
+internal static class ReceiveCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var listen = new Option<string>("--listen") { Description = "Where to listen, HOST:PORT (port 0 picks a free one)", Required = true };
+        var dest = new Option<string>("--dest") { Description = "Directory to store received files in", Required = true };
+        var once = new Option<bool>("--once") { Description = "Exit after one transfer (its result is the exit code)" };
+        var conflict = CommonOptions.CreateConflictOption();
+        var command = new Command("receive", "Receive transfers into a directory") { listen, dest, once, conflict };
+        common.AddTo(command);
+        command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
+        {
+            var endPoint = EndPointParser.Parse(result.GetValue(listen)!, "--listen");
+            var options = new ReceiveOptions
+            {
+                Destination = result.GetValue(dest)!,
+                OnConflict = CommonOptions.ParseConflict(result.GetValue(conflict)!),
+            };
+            var transport = common.ResolveTransport(result, "tcp");
+            await using var listener = await transport.BindAsync(endPoint, cancellationToken: ct).ConfigureAwait(false);
+            renderer.Listening(EndPointParser.Format(listener.LocalEndPoint));
+            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(result.GetValue(common.Verbose) ? LogLevel.Debug : LogLevel.Warning));
+            var server = new ReceiveServer(listener, options, logging.CreateLogger("peerflow.receive"), () => renderer.ForTransfer());
+            var outcome = await server.RunAsync(result.GetValue(once), ct).ConfigureAwait(false);
+            if (outcome is null)
+            {
+                return ExitCodes.Success;
+            }
+
+            return outcome.Success ? ExitCodes.Success : ExitCodes.TransferFailed;
+        }, token));
+        return command;
+    }
+}

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using PeerFlow.Transfers;
+
+namespace PeerFlow.Cli.Rendering;
+
+/// <summary>One JSON object per line on standard output; the "event" property says what it is.</summary>
+internal sealed class JsonRenderer(TextWriter output, TextWriter error) : Renderer(output, error)
+{
+    public override void Listening(string endPoint) => Write("listening", w =>
+    {
+        w.WriteString("address", endPoint);
+        w.WriteString("message", $"listening on {endPoint}");
+    });
+
+    public override void OnStarted(TransferStarted started) => Write("started", w =>
+    {
+        w.WriteString("direction", started.Direction == TransferDirection.Send ? "send" : "receive");
+        w.WriteString("transferId", started.TransferId);
+        w.WriteString("peer", started.Peer);
+        w.WriteStartArray("roots");
+        foreach (var root in started.Roots)
+        {
+            w.WriteStringValue(root);
+        }
+
+        w.WriteEndArray();
+        w.WriteNumber("totalFiles", started.TotalFiles);
+        w.WriteNumber("totalBytes", started.TotalBytes);
+    });
+
+    public override void OnProgress(TransferProgress progress) => Write("progress", w =>
+    {
+        w.WriteNumber("filesDone", progress.FilesDone);
+        w.WriteNumber("filesTotal", progress.FilesTotal);
+        w.WriteNumber("bytesDone", progress.BytesDone);
+        w.WriteNumber("bytesTotal", progress.BytesTotal);
+        w.WriteNumber("bytesPerSecond", Math.Round(progress.BytesPerSecond));
+        w.WriteNumber("elapsedSeconds", Math.Round(progress.Elapsed.TotalSeconds, 3));
+        if (progress.Eta is { } eta)
+        {
+            w.WriteNumber("etaSeconds", Math.Round(eta.TotalSeconds, 1));
+        }
+        else
+        {
+            w.WriteNull("etaSeconds");
+        }
+    });
+
+    public override void OnFileCompleted(FileCompleted file) => Write("file-completed", w =>
+    {
+        w.WriteString("path", file.Path);
+        w.WriteNumber("size", file.Size);
+    });
+
+    public override void Completed(TransferResult result) => Write(result.Success ? "completed" : "failed", w =>
+    {
+        w.WriteString("direction", result.Direction == TransferDirection.Send ? "send" : "receive");
+        w.WriteBoolean("success", result.Success);
+        w.WriteNumber("files", result.Files);
+        w.WriteNumber("directories", result.Directories);
+        w.WriteNumber("bytes", result.Bytes);
+        w.WriteNumber("filesSkipped", result.FilesSkipped);
+        w.WriteNumber("elapsedSeconds", Math.Round(result.Elapsed.TotalSeconds, 3));
+        w.WriteStartArray("storedAs");
+        foreach (var root in result.StoredRoots)
+        {
+            w.WriteStringValue(root);
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("failures");
+        foreach (var failure in result.Failures)
+        {
+            w.WriteStartObject();
+            w.WriteString("path", failure.Path);
+            w.WriteString("reason", failure.Reason);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("warnings");
+        foreach (var warning in result.Warnings)
+        {
+            w.WriteStringValue(warning);
+        }
+
+        w.WriteEndArray();
+    });
+
+    public override void Failed(string message, string kind) => Write("failed", w =>
+    {
+        w.WriteBoolean("success", false);
+        w.WriteString("kind", kind);
+        w.WriteString("error", message);
+    });
+
+    private void Write(string name, Action<Utf8JsonWriter> body)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("event", name);
+            writer.WriteString("time", DateTimeOffset.UtcNow);
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        var line = System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        lock (this)
+        {
+            Output.WriteLine(line);
+            Output.Flush();
+        }
+    }
+}

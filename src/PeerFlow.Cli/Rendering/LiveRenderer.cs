@@ -1,0 +1,50 @@
+using PeerFlow.Files;
+using PeerFlow.Transfers;
+using Spectre.Console;
+
+namespace PeerFlow.Cli.Rendering;
+
+/// <summary>A live progress bar with rate and ETA (Spectre.Console) for an interactive terminal.</summary>
+internal sealed class LiveRenderer(TextWriter output, TextWriter error) : PlainRenderer(output, error)
+{
+    private ProgressTask? _task;
+
+    public override async Task<T> RunAsync<T>(Func<ITransferObserver, Task<T>> transfer)
+    {
+        T result = default!;
+        await AnsiConsole.Progress()
+            .AutoClear(true)
+            .HideCompleted(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                _task = context.AddTask("connecting", autoStart: true, maxValue: 1);
+                result = await transfer(this).ConfigureAwait(false);
+                _task.StopTask();
+            }).ConfigureAwait(false);
+        return result;
+    }
+
+    public override void OnStarted(TransferStarted started)
+    {
+        if (_task is null)
+        {
+            base.OnStarted(started);
+            return;
+        }
+
+        _task.Description = Markup.Escape(string.Join(", ", started.Roots.Select(SafePath.Printable)));
+        _task.MaxValue = Math.Max(started.TotalBytes, 1);
+    }
+
+    public override void OnProgress(TransferProgress progress)
+    {
+        if (_task is null)
+        {
+            base.OnProgress(progress);
+            return;
+        }
+
+        _task.Value = progress.BytesDone;
+    }
+}

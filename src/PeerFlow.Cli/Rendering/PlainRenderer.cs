@@ -1,0 +1,72 @@
+using PeerFlow.Files;
+using PeerFlow.Transfers;
+
+namespace PeerFlow.Cli.Rendering;
+
+/// <summary>A few plain lines: what starts, a progress line every few seconds, how it ended.</summary>
+internal class PlainRenderer(TextWriter output, TextWriter error) : Renderer(output, error)
+{
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
+    private TimeSpan _lastProgress;
+
+    public override void Listening(string endPoint)
+    {
+        lock (this)
+        {
+            Output.WriteLine($"listening on {endPoint}");
+            Output.Flush();
+        }
+    }
+
+    public override void OnStarted(TransferStarted started)
+    {
+        var verb = started.Direction == TransferDirection.Send ? "sending" : "receiving";
+        var preposition = started.Direction == TransferDirection.Send ? "to" : "from";
+        lock (this)
+        {
+            _lastProgress = TimeSpan.Zero;
+            Output.WriteLine($"{verb} {string.Join(", ", started.Roots.Select(SafePath.Printable))} {preposition} {started.Peer ?? "?"}: {started.TotalFiles} files, {Units.Bytes(started.TotalBytes)}");
+            Output.Flush();
+        }
+    }
+
+    public override void OnProgress(TransferProgress progress)
+    {
+        if (progress.Elapsed - _lastProgress < ProgressEvery)
+        {
+            return;
+        }
+
+        lock (this)
+        {
+            _lastProgress = progress.Elapsed;
+            var percent = progress.BytesTotal > 0 ? 100.0 * progress.BytesDone / progress.BytesTotal : 100;
+            Output.WriteLine($"  {percent,3:0}%  {Units.Bytes(progress.BytesDone)} of {Units.Bytes(progress.BytesTotal)}, {progress.FilesDone}/{progress.FilesTotal} files, {Units.Rate(progress.BytesPerSecond)}, ETA {Units.Eta(progress.Eta)}");
+            Output.Flush();
+        }
+    }
+
+    public override void Completed(TransferResult result)
+    {
+        var verb = result.Direction == TransferDirection.Send ? "sent" : "received";
+        var seconds = Math.Max(result.Elapsed.TotalSeconds, 1e-6);
+        lock (this)
+        {
+            foreach (var warning in result.Warnings)
+            {
+                Error.WriteLine($"peerflow: warning: {SafePath.Printable(warning)}");
+            }
+
+            foreach (var failure in result.Failures)
+            {
+                Error.WriteLine($"peerflow: failed: {failure.Path}: {failure.Reason}");
+            }
+
+            var skipped = result.FilesSkipped > 0 ? $", {result.FilesSkipped} skipped" : "";
+            var stored = result.StoredRoots.Count > 0 ? $" as {string.Join(", ", result.StoredRoots.Select(SafePath.Printable))}" : "";
+            var status = result.Success ? "done" : $"FAILED ({result.Failures.Count} failed)";
+            Output.WriteLine($"{status}: {verb} {result.Files} files, {result.Directories} directories, {Units.Bytes(result.Bytes)}{skipped}{stored} in {Units.Seconds(result.Elapsed)} ({Units.Rate(result.Bytes / seconds)}), verified");
+            Output.Flush();
+        }
+    }
+}

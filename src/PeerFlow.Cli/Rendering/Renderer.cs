@@ -1,0 +1,76 @@
+using PeerFlow.Transfers;
+using Spectre.Console;
+
+namespace PeerFlow.Cli.Rendering;
+
+/// <summary>
+/// Draws a transfer for the user: a live progress bar on an interactive terminal, a few plain lines when output is
+/// redirected, or one JSON object per line with <c>--output json</c>. The engine only reports; this decides how.
+/// </summary>
+internal abstract class Renderer : ITransferObserver
+{
+    protected Renderer(TextWriter output, TextWriter error)
+    {
+        Output = output;
+        Error = error;
+    }
+
+    protected TextWriter Output { get; }
+
+    protected TextWriter Error { get; }
+
+    public static Renderer Create(bool json, TextWriter output, TextWriter error)
+    {
+        if (json)
+        {
+            return new JsonRenderer(output, error);
+        }
+
+        var interactive = !Console.IsOutputRedirected && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive
+            && Environment.GetEnvironmentVariable("CI") is null;
+        return interactive ? new LiveRenderer(output, error) : new PlainRenderer(output, error);
+    }
+
+    /// <summary>Runs a transfer while it is drawn.</summary>
+    public virtual Task<T> RunAsync<T>(Func<ITransferObserver, Task<T>> transfer) => transfer(this);
+
+    /// <summary>An observer for one of a receive server's transfers.</summary>
+    public virtual ITransferObserver ForTransfer() => this;
+
+    public abstract void Listening(string endPoint);
+
+    public abstract void Completed(TransferResult result);
+
+    /// <summary>One clear line for an error; <paramref name="kind"/> classifies it for machine output.</summary>
+    public virtual void Failed(string message, string kind)
+    {
+        lock (this)
+        {
+            Error.WriteLine($"peerflow: error: {message}");
+        }
+    }
+
+    public virtual void OnStarted(TransferStarted started)
+    {
+    }
+
+    public virtual void OnProgress(TransferProgress progress)
+    {
+    }
+
+    public virtual void OnFileCompleted(FileCompleted file)
+    {
+    }
+
+    public virtual void OnEnded(TransferResult? result, Exception? error)
+    {
+        if (result is not null)
+        {
+            Completed(result);
+        }
+        else if (error is not null)
+        {
+            Failed(Commands.CommandRunner.Describe(error), "error");
+        }
+    }
+}

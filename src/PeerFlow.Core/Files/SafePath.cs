@@ -1,0 +1,129 @@
+using System.Text;
+using PeerFlow.Protocol;
+
+namespace PeerFlow.Files;
+
+/// <summary>
+/// The receiver's first line of defence: every path that comes from a peer goes through here before any
+/// file-system call. A path is accepted only if it is relative, '/'-separated, made of ordinary names, and lands
+/// inside the destination once combined with it.
+/// </summary>
+public static class SafePath
+{
+    /// <summary>Longest single name, in UTF-8 bytes (the common file-system limit).</summary>
+    public const int MaxNameBytes = 255;
+
+    /// <summary>Splits and checks a peer-supplied relative path.</summary>
+    /// <exception cref="InvalidPathException">The path is empty, absolute, escapes, or holds a forbidden name or character.</exception>
+    public static string[] Split(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            throw new InvalidPathException(path ?? "", "the path is empty");
+        }
+
+        if (Encoding.UTF8.GetByteCount(path) > ProtocolConstants.MaxPathBytes)
+        {
+            throw new InvalidPathException(path, $"the path is longer than {ProtocolConstants.MaxPathBytes} bytes");
+        }
+
+        foreach (var c in path)
+        {
+            if (char.IsControl(c))
+            {
+                throw new InvalidPathException(path, $"the path contains control character U+{(int)c:X4}");
+            }
+
+            if (c == '\\')
+            {
+                throw new InvalidPathException(path, "the path contains a backslash (only '/' separates names)");
+            }
+        }
+
+        if (path[0] == '/')
+        {
+            throw new InvalidPathException(path, "the path is absolute");
+        }
+
+        if (path.Length >= 2 && path[1] == ':' && char.IsAsciiLetter(path[0]))
+        {
+            throw new InvalidPathException(path, "the path starts with a drive letter");
+        }
+
+        var segments = path.Split('/');
+        foreach (var segment in segments)
+        {
+            if (segment.Length == 0)
+            {
+                throw new InvalidPathException(path, "the path has an empty name (a doubled or trailing '/')");
+            }
+
+            if (segment is "." or "..")
+            {
+                throw new InvalidPathException(path, $"the path contains '{segment}'");
+            }
+
+            if (Encoding.UTF8.GetByteCount(segment) > MaxNameBytes)
+            {
+                throw new InvalidPathException(path, $"a name in the path is longer than {MaxNameBytes} bytes");
+            }
+        }
+
+        return segments;
+    }
+
+    /// <summary>
+    /// Joins validated <paramref name="segments"/> under <paramref name="destination"/> (a full, normalised path) and
+    /// checks that the result is still strictly inside it.
+    /// </summary>
+    public static string Combine(string destination, IReadOnlyList<string> segments, string originalPath)
+    {
+        var combined = Path.GetFullPath(Path.Join(destination, string.Join(Path.DirectorySeparatorChar, segments)));
+        if (!IsStrictlyInside(destination, combined))
+        {
+            throw new InvalidPathException(originalPath, "the path leaves the destination");
+        }
+
+        return combined;
+    }
+
+    /// <summary>True when <paramref name="candidate"/> is below <paramref name="root"/> (both full paths).</summary>
+    public static bool IsStrictlyInside(string root, string candidate)
+    {
+        var prefix = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
+        return candidate.Length > prefix.Length && candidate.StartsWith(prefix, StringComparison.Ordinal);
+    }
+
+    /// <summary>Makes a peer-supplied name safe to print on a terminal (control characters escaped).</summary>
+    public static string Printable(string? text)
+    {
+        if (text is null)
+        {
+            return "";
+        }
+
+        var builder = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (char.IsControl(c))
+            {
+                builder.Append($"\\u{(int)c:x4}");
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+}
+
+/// <summary>A peer sent a path that is not allowed.</summary>
+public sealed class InvalidPathException(string path, string reason)
+    : Exception($"refused path '{SafePath.Printable(path)}': {reason}")
+{
+    public string PeerPath { get; } = path;
+
+    public string Reason { get; } = reason;
+}

@@ -1,0 +1,44 @@
+using PeerFlow.Protocol.Messages;
+
+namespace PeerFlow.Files;
+
+/// <summary>One file or directory found on the sending side.</summary>
+public sealed class SourceEntry
+{
+    public required string RelativePath { get; init; }
+
+    public required string FullPath { get; init; }
+
+    public required EntryKind Kind { get; init; }
+
+    public long Size { get; init; }
+
+    public long ModifiedUnixNanoseconds { get; init; }
+
+    public int Mode { get; init; } = -1;
+
+    /// <summary>Assigned when the entry is declared to the peer.</summary>
+    public uint Id { get; set; }
+
+    public EntryInfo ToEntryInfo() => new()
+    {
+        Id = Id,
+        Path = RelativePath,
+        Kind = Kind,
+        Size = Size,
+        ModifiedUnixNanoseconds = ModifiedUnixNanoseconds,
+        Mode = Mode,
+    };
+}
+
+/// <summary>Conversions between .NET times and the protocol's nanoseconds since the Unix epoch.</summary>
+public static class UnixTime
+{
+    public static long ToNanoseconds(DateTime utc) => (utc.ToUniversalTime().Ticks - DateTime.UnixEpoch.Ticks) * 100;
+
+    public static DateTime FromNanoseconds(long nanoseconds)
+    {
+        var ticks = DateTime.UnixEpoch.Ticks + (nanoseconds / 100);
+        return new DateTime(Math.Clamp(ticks, DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks), DateTimeKind.Utc);
+    }
+}

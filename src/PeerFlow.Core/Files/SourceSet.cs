@@ -1,0 +1,158 @@
+using PeerFlow.Protocol.Messages;
+
+namespace PeerFlow.Files;
+
+/// <summary>
+/// The paths a user asked to send, resolved to roots. Each root is sent under its own name; entries are produced
+/// depth-first, a directory before its children, in ordinal name order, so that nothing needs to be held in memory.
+/// </summary>
+public sealed class SourceSet
+{
+    private readonly List<(string FullPath, string Name, bool IsDirectory)> _roots = [];
+
+    /// <summary>Resolves <paramref name="paths"/>.</summary>
+    /// <exception cref="ArgumentException">A path does not exist, has no name (e.g. '/'), or two roots share a name.</exception>
+    public SourceSet(IEnumerable<string> paths)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+            var isDirectory = Directory.Exists(full);
+            if (!isDirectory && !File.Exists(full))
+            {
+                throw new ArgumentException($"'{path}' does not exist");
+            }
+
+            var name = Path.GetFileName(full);
+            if (string.IsNullOrEmpty(name))
+            {
+                throw new ArgumentException($"'{path}' has no name to send it under; name a directory below it");
+            }
+
+            if (!names.Add(name))
+            {
+                throw new ArgumentException($"two sources are both named '{name}'; send them separately");
+            }
+
+            _roots.Add((full, name, isDirectory));
+        }
+
+        if (_roots.Count == 0)
+        {
+            throw new ArgumentException("nothing to send");
+        }
+    }
+
+    public IReadOnlyList<string> RootNames => _roots.ConvertAll(r => r.Name);
+
+    /// <summary>Problems met while enumerating (unreadable directories, skipped special files).</summary>
+    public IList<string> Warnings { get; } = [];
+
+    /// <summary>Counts what <see cref="Enumerate"/> will produce, without keeping anything.</summary>
+    public (long Files, long Directories, long Bytes) Measure()
+    {
+        long files = 0, directories = 0, bytes = 0;
+        foreach (var entry in Enumerate(collectWarnings: false))
+        {
+            if (entry.Kind == EntryKind.Directory)
+            {
+                directories++;
+            }
+            else
+            {
+                files++;
+                bytes += entry.Size;
+            }
+        }
+
+        return (files, directories, bytes);
+    }
+
+    /// <summary>Every entry, roots first, each directory before its children.</summary>
+    public IEnumerable<SourceEntry> Enumerate(bool collectWarnings = true)
+    {
+        foreach (var (fullPath, name, isDirectory) in _roots)
+        {
+            var info = isDirectory ? (FileSystemInfo)new DirectoryInfo(fullPath) : new FileInfo(fullPath);
+            yield return ToEntry(info, name);
+            if (isDirectory)
+            {
+                foreach (var entry in Walk(fullPath, name, collectWarnings))
+                {
+                    yield return entry;
+                }
+            }
+        }
+    }
+
+    private IEnumerable<SourceEntry> Walk(string directory, string relative, bool collectWarnings)
+    {
+        var pending = new Stack<(string Full, string Relative)>();
+        pending.Push((directory, relative));
+        while (pending.Count > 0)
+        {
+            var (full, rel) = pending.Pop();
+            FileSystemInfo[] children;
+            try
+            {
+                children = new DirectoryInfo(full).GetFileSystemInfos();
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+            {
+                if (collectWarnings)
+                {
+                    Warnings.Add($"cannot read directory '{full}': {ex.Message}");
+                }
+
+                continue;
+            }
+
+            Array.Sort(children, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+            var subdirectories = new List<(string, string)>();
+            foreach (var child in children)
+            {
+                var childRelative = rel + "/" + child.Name;
+                if (child.LinkTarget is not null)
+                {
+                    if (collectWarnings)
+                    {
+                        Warnings.Add($"skipped symbolic link '{child.FullName}'");
+                    }
+
+                    continue;
+                }
+
+                if (child is DirectoryInfo)
+                {
+                    yield return ToEntry(child, childRelative);
+                    subdirectories.Add((child.FullName, childRelative));
+                }
+                else if ((child.Attributes & FileAttributes.Device) == 0)
+                {
+                    yield return ToEntry(child, childRelative);
+                }
+                else if (collectWarnings)
+                {
+                    Warnings.Add($"skipped device file '{child.FullName}'");
+                }
+            }
+
+            // Depth-first, children in name order: push in reverse so the first name is walked first.
+            for (var i = subdirectories.Count - 1; i >= 0; i--)
+            {
+                pending.Push(subdirectories[i]);
+            }
+        }
+    }
+
+    private static SourceEntry ToEntry(FileSystemInfo info, string relative) => new()
+    {
+        RelativePath = relative,
+        FullPath = info.FullName,
+        Kind = info is DirectoryInfo ? EntryKind.Directory : EntryKind.File,
+        Size = info is FileInfo file ? file.Length : 0,
+        ModifiedUnixNanoseconds = UnixTime.ToNanoseconds(info.LastWriteTimeUtc),
+        Mode = OperatingSystem.IsWindows() ? -1 : (int)info.UnixFileMode,
+    };
+}

@@ -1,0 +1,166 @@
+using PeerFlow.Files;
+using PeerFlow.Transfers;
+
+namespace PeerFlow.Pipeline;
+
+/// <summary>File-system steps of <see cref="DestinationWriter"/>: directories, temporary files, placing, metadata.</summary>
+internal sealed partial class DestinationWriter
+{
+    private string? _lastVerifiedParent;
+
+    /// <summary>Creates <paramref name="path"/> and its missing parents, one level at a time, never through a link.</summary>
+    private void EnsureDirectory(string path)
+    {
+        if (_verifiedDirectories.Contains(path))
+        {
+            return;
+        }
+
+        var parent = Path.GetDirectoryName(path)!;
+        if (!_verifiedDirectories.Contains(parent))
+        {
+            EnsureDirectory(parent);
+        }
+
+        var info = new DirectoryInfo(path);
+        if (info.LinkTarget is not null)
+        {
+            throw new IOException($"refusing to write through the symbolic link '{path}'");
+        }
+
+        if (!info.Exists)
+        {
+            if (File.Exists(path))
+            {
+                throw new IOException($"'{path}' exists and is not a directory");
+            }
+
+            Directory.CreateDirectory(path);
+        }
+
+        _verifiedDirectories.Add(path);
+    }
+
+    private void EnsureOpen(IncomingFile file)
+    {
+        if (file.Handle is not null)
+        {
+            return;
+        }
+
+        if (_open >= _options.MaxOpenFiles)
+        {
+            throw new Protocol.ProtocolException($"the peer keeps more than {_options.MaxOpenFiles} files open at once");
+        }
+
+        var parent = Path.GetDirectoryName(file.FinalPath)!;
+        if (!ReferenceEquals(parent, _lastVerifiedParent) && parent != _lastVerifiedParent)
+        {
+            EnsureDirectory(parent);
+            _lastVerifiedParent = parent;
+        }
+
+        file.TempPath = Path.Join(parent, $".peerflow-{_tempTag}-{file.Entry.Id}.part");
+        var size = file.Entry.Size;
+        // CreateNew is O_CREAT|O_EXCL: it never follows or reuses anything already at the temporary name.
+        file.Handle = File.OpenHandle(file.TempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, size >= PreallocateThreshold ? size : 0);
+        _open++;
+    }
+
+    private void ApplyMetadata(IncomingFile file)
+    {
+        var entry = file.Entry;
+        if (entry.Mode >= 0 && !OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file.Handle!, ToSafeMode(entry.Mode));
+        }
+
+        File.SetLastWriteTimeUtc(file.Handle!, UnixTime.FromNanoseconds(entry.ModifiedUnixNanoseconds));
+    }
+
+    /// <summary>Permission bits only: a peer never gets to plant set-uid, set-gid or sticky files.</summary>
+    private static UnixFileMode ToSafeMode(int mode) => (UnixFileMode)(mode & 0x1FF);
+
+    /// <summary>Moves a verified temporary file to its final name per the conflict policy. False if it was not placed.</summary>
+    private bool Place(IncomingFile file)
+    {
+        var temp = file.TempPath!;
+        if (_options.OnConflict == ConflictPolicy.Overwrite || (file.FreshRoot && !EntryExists(file.FinalPath)))
+        {
+            // rename(2): atomic, and it replaces a link itself rather than writing through it.
+            File.Move(temp, file.FinalPath, overwrite: true);
+            file.TempPath = null;
+            return true;
+        }
+
+        if (!EntryExists(file.FinalPath))
+        {
+            File.Move(temp, file.FinalPath, overwrite: false);
+            file.TempPath = null;
+            return true;
+        }
+
+        switch (_options.OnConflict)
+        {
+            case ConflictPolicy.Skip:
+                File.Delete(temp);
+                file.TempPath = null;
+                FilesSkipped++;
+                _progress.AddFile();
+                return false;
+            case ConflictPolicy.Rename:
+                var directory = Path.GetDirectoryName(file.FinalPath)!;
+                var name = ConflictNames.FirstFree(directory, Path.GetFileName(file.FinalPath), isDirectory: false);
+                File.Move(temp, Path.Join(directory, name), overwrite: false);
+                file.TempPath = null;
+                return true;
+            default:
+                Discard(file, "a file with that name already exists");
+                return false;
+        }
+    }
+
+    private static bool EntryExists(string path) => Path.Exists(path) || new FileInfo(path).LinkTarget is not null;
+
+    private void Discard(IncomingFile file, string reason)
+    {
+        if (!file.Discard)
+        {
+            file.Discard = true;
+            Fail(file.DisplayPath, reason);
+        }
+
+        CloseAndDelete(file);
+    }
+
+    private void CloseAndDelete(IncomingFile file)
+    {
+        if (file.Handle is not null)
+        {
+            file.Handle.Dispose();
+            file.Handle = null;
+            _open--;
+        }
+
+        if (file.TempPath is not null)
+        {
+            try
+            {
+                File.Delete(file.TempPath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
+
+            file.TempPath = null;
+        }
+    }
+
+    private void Fail(string path, string reason)
+    {
+        if (_failures.Count < MaxReportedFailures)
+        {
+            _failures.Add(new TransferFailure(SafePath.Printable(path), reason));
+        }
+    }
+}

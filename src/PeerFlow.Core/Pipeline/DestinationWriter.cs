@@ -1,0 +1,275 @@
+using PeerFlow.Files;
+using PeerFlow.Protocol;
+using PeerFlow.Protocol.Messages;
+using PeerFlow.Transfers;
+
+namespace PeerFlow.Pipeline;
+
+/// <summary>
+/// The receiver's demultiplexer and writer: turns declarations, chunks and file ends into files in the destination.
+/// Single-threaded (it is the body of one dataflow block), so its state needs no locks.
+/// </summary>
+/// <remarks>
+/// Every file is written to a temporary name beside its final path, hashed as written, and renamed into place only
+/// after its hash matches the sender's; nothing existing is replaced before that. Peer paths go through
+/// <see cref="SafePath"/>, and directories are created one level at a time, refusing to pass through a symbolic link.
+/// </remarks>
+internal sealed partial class DestinationWriter
+{
+    private const long PreallocateThreshold = 1024 * 1024;
+    private const int MaxReportedFailures = 1000;
+
+    private readonly string _destination;
+    private readonly ReceiveOptions _options;
+    private readonly string _tempTag;
+    private readonly IReadOnlyDictionary<string, RootPlan> _roots;
+    private readonly ProgressTracker _progress;
+    private readonly ITransferObserver _observer;
+    private readonly Dictionary<uint, IncomingFile> _pending = [];
+    private readonly List<(string Path, EntryInfo Entry)> _directories = [];
+    private readonly HashSet<string> _verifiedDirectories = new(StringComparer.Ordinal);
+    private readonly List<TransferFailure> _failures = [];
+    private long _lastId = -1;
+    private int _open;
+    private long _fileEnds;
+
+    public DestinationWriter(string destination, ReceiveOptions options, string tempTag, IReadOnlyDictionary<string, RootPlan> roots, ProgressTracker progress, ITransferObserver observer)
+    {
+        _destination = destination;
+        _options = options;
+        _tempTag = tempTag;
+        _roots = roots;
+        _progress = progress;
+        _observer = observer;
+        _verifiedDirectories.Add(destination);
+    }
+
+    public long FilesWritten { get; private set; }
+
+    public long DirectoriesCreated { get; private set; }
+
+    public long BytesWritten { get; private set; }
+
+    public long FilesSkipped { get; private set; }
+
+    public IReadOnlyList<TransferFailure> Failures => _failures;
+
+    /// <summary>Set once the sender's <see cref="TransferEnd"/> has been processed.</summary>
+    public bool Completed { get; private set; }
+
+    public void Declare(EntryBatch batch)
+    {
+        if (batch.Entries is null || batch.Entries.Length > ProtocolConstants.MaxEntriesPerBatch)
+        {
+            throw new ProtocolException($"an entry batch must hold 1..{ProtocolConstants.MaxEntriesPerBatch} entries");
+        }
+
+        foreach (var entry in batch.Entries)
+        {
+            Declare(entry);
+        }
+    }
+
+    private void Declare(EntryInfo entry)
+    {
+        if (entry is null || entry.Id <= _lastId)
+        {
+            throw new ProtocolException("entry ids must be unique and increasing");
+        }
+
+        _lastId = entry.Id;
+        var segments = SafePath.Split(entry.Path);
+        if (!_roots.TryGetValue(segments[0], out var root))
+        {
+            throw new InvalidPathException(entry.Path, "it does not start with one of the offered roots");
+        }
+
+        segments[0] = root.StoredName;
+        var finalPath = SafePath.Combine(_destination, segments, entry.Path);
+        var display = string.Join('/', segments);
+        switch (entry.Kind)
+        {
+            case EntryKind.Directory:
+                try
+                {
+                    EnsureDirectory(finalPath);
+                    DirectoriesCreated++;
+                    _directories.Add((finalPath, entry));
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    Fail(display, ex.Message);
+                }
+
+                break;
+            case EntryKind.File:
+                if (entry.Size < 0)
+                {
+                    throw new ProtocolException($"'{SafePath.Printable(entry.Path)}' has a negative size");
+                }
+
+                if (_pending.Count >= _options.MaxPendingFiles)
+                {
+                    throw new ProtocolException($"the peer declared more than {_options.MaxPendingFiles} files without finishing them");
+                }
+
+                var file = new IncomingFile(entry, finalPath, display, root.Fresh);
+                if (_options.OnConflict == ConflictPolicy.Skip && !root.Fresh && EntryExists(finalPath))
+                {
+                    file.Discard = true;
+                    file.Skipped = true;
+                }
+
+                _pending.Add(entry.Id, file);
+                break;
+            default:
+                throw new ProtocolException($"'{SafePath.Printable(entry.Path)}' has unknown kind {(int)entry.Kind}");
+        }
+    }
+
+    public void Write(ReceivedChunk chunk)
+    {
+        if (!_pending.TryGetValue(chunk.FileId, out var file))
+        {
+            throw new ProtocolException($"data for file id {chunk.FileId}, which is not declared or already finished");
+        }
+
+        var length = chunk.Data.Length;
+        if (chunk.Offset != file.Received)
+        {
+            throw new ProtocolException($"data for '{file.DisplayPath}' at offset {chunk.Offset}, expected {file.Received} (gap or overlap)");
+        }
+
+        if (file.Received + length > file.Entry.Size)
+        {
+            throw new ProtocolException($"more data for '{file.DisplayPath}' than the {file.Entry.Size} bytes announced");
+        }
+
+        file.Received += length;
+        if (file.Discard)
+        {
+            return;
+        }
+
+        try
+        {
+            EnsureOpen(file);
+            RandomAccess.Write(file.Handle!, chunk.Data.Span, chunk.Offset);
+            file.Hasher.Append(chunk.Data.Span);
+            _progress.AddBytes(length);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Discard(file, $"cannot write: {ex.Message}");
+        }
+    }
+
+    public void Finish(FileEnd end)
+    {
+        if (!_pending.Remove(end.Id, out var file))
+        {
+            throw new ProtocolException($"end of file id {end.Id}, which is not declared or already finished");
+        }
+
+        _fileEnds++;
+        if (end.Length != file.Received || file.Received != file.Entry.Size)
+        {
+            throw new ProtocolException($"'{file.DisplayPath}' ended after {file.Received} bytes; {end.Length} were sent and {file.Entry.Size} announced");
+        }
+
+        if (file.Discard)
+        {
+            CloseAndDelete(file);
+            if (file.Skipped)
+            {
+                FilesSkipped++;
+                _progress.AddFile();
+            }
+
+            return;
+        }
+
+        try
+        {
+            EnsureOpen(file);
+            Span<byte> hash = stackalloc byte[ProtocolConstants.HashLength];
+            file.Hasher.GetCurrentHash(hash);
+            if (end.Hash is null || !hash.SequenceEqual(end.Hash))
+            {
+                Discard(file, $"integrity check failed: content hash {Convert.ToHexStringLower(hash)} does not match the sender's {Convert.ToHexStringLower(end.Hash ?? [])}");
+                return;
+            }
+
+            ApplyMetadata(file);
+            file.Handle!.Dispose();
+            file.Handle = null;
+            _open--;
+            if (Place(file))
+            {
+                FilesWritten++;
+                BytesWritten += file.Received;
+                _progress.AddFile();
+                _observer.OnFileCompleted(new FileCompleted(file.DisplayPath, file.Received));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Discard(file, ex.Message);
+        }
+    }
+
+    public void Abort(FileAbort abort)
+    {
+        if (!_pending.Remove(abort.Id, out var file))
+        {
+            throw new ProtocolException($"abort of file id {abort.Id}, which is not declared or already finished");
+        }
+
+        Discard(file, $"the sender could not read it: {SafePath.Printable(abort.Reason)}");
+    }
+
+    public void Complete(TransferEnd end)
+    {
+        if (_pending.Count > 0)
+        {
+            throw new ProtocolException($"the transfer ended with {_pending.Count} file(s) unfinished");
+        }
+
+        if (end.Files != _fileEnds)
+        {
+            throw new ProtocolException($"the sender reports {end.Files} files, {_fileEnds} were received");
+        }
+
+        // Children first: writing into a directory changes its modification time.
+        for (var i = _directories.Count - 1; i >= 0; i--)
+        {
+            var (path, entry) = _directories[i];
+            try
+            {
+                if (entry.Mode >= 0 && !OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(path, ToSafeMode(entry.Mode) | UnixFileMode.UserExecute | UnixFileMode.UserWrite | UnixFileMode.UserRead);
+                }
+
+                Directory.SetLastWriteTimeUtc(path, UnixTime.FromNanoseconds(entry.ModifiedUnixNanoseconds));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Fail(path, $"cannot set the directory's time or permissions: {ex.Message}");
+            }
+        }
+
+        Completed = true;
+    }
+
+    /// <summary>Deletes the temporary files of everything unfinished (after a fault or cancellation).</summary>
+    public void Cleanup()
+    {
+        foreach (var file in _pending.Values)
+        {
+            CloseAndDelete(file);
+        }
+
+        _pending.Clear();
+    }
+}

@@ -1,0 +1,33 @@
+using System.IO.Hashing;
+using Microsoft.Win32.SafeHandles;
+using PeerFlow.Protocol.Messages;
+
+namespace PeerFlow.Pipeline;
+
+/// <summary>A declared file the receiver has not finished yet.</summary>
+internal sealed class IncomingFile(EntryInfo entry, string finalPath, string displayPath, bool freshRoot)
+{
+    public EntryInfo Entry { get; } = entry;
+
+    /// <summary>Where the file goes once verified.</summary>
+    public string FinalPath { get; } = finalPath;
+
+    /// <summary>The path relative to the destination, as stored (after a root rename).</summary>
+    public string DisplayPath { get; } = displayPath;
+
+    /// <summary>The file's root was created by this transfer, so nothing else can be at its final path.</summary>
+    public bool FreshRoot { get; } = freshRoot;
+
+    public string? TempPath { get; set; }
+
+    public SafeFileHandle? Handle { get; set; }
+
+    public XxHash128 Hasher { get; } = new();
+
+    public long Received { get; set; }
+
+    /// <summary>Data for this file is dropped: it failed, or the conflict policy skips it.</summary>
+    public bool Discard { get; set; }
+
+    public bool Skipped { get; set; }
+}

@@ -1,0 +1,336 @@
+using System.IO.Hashing;
+using System.Threading.Tasks.Dataflow;
+using PeerFlow.Buffers;
+using PeerFlow.Compression;
+using PeerFlow.Files;
+using PeerFlow.Protocol.Framing;
+using PeerFlow.Protocol.Messages;
+using PeerFlow.Session;
+using PeerFlow.Transfers;
+
+namespace PeerFlow.Pipeline;
+
+/// <summary>
+/// The sender's dataflow: enumerate → read (a bounded set of readers, hashing as they read) → compress (LZ4, ordered)
+/// → write frames. The enumerator declares entries in batches before their files reach the readers, so every data
+/// frame follows the declaration of its file on the wire. Every block is bounded; memory in flight is about
+/// (readers + 3 x capacity) chunks whatever the size or number of files.
+/// </summary>
+internal sealed class SendPipeline
+{
+    private const int EntryBatchSize = 256;
+    private const int FlushThreshold = 1024 * 1024;
+
+    private readonly FrameConnection _connection;
+    private readonly SourceSet _sources;
+    private readonly SendOptions _options;
+    private readonly ChunkPool _pool;
+    private readonly ProgressTracker _progress;
+    private readonly ITransferObserver _observer;
+    private readonly PipelineFault _fault;
+    private readonly Lock _failuresLock = new();
+    private readonly List<TransferFailure> _failures = [];
+    private ActionBlock<SendItem>? _writer;
+    private long _unflushed;
+    private long _files;
+    private long _directories;
+    private long _bytes;
+
+    public SendPipeline(FrameConnection connection, SourceSet sources, SendOptions options, ChunkPool pool, ProgressTracker progress, ITransferObserver observer, PipelineFault fault)
+    {
+        _connection = connection;
+        _sources = sources;
+        _options = options;
+        _pool = pool;
+        _progress = progress;
+        _observer = observer;
+        _fault = fault;
+    }
+
+    public long Files => _files;
+
+    public long Directories => _directories;
+
+    public long Bytes => _bytes;
+
+    public IReadOnlyList<TransferFailure> Failures
+    {
+        get
+        {
+            lock (_failuresLock)
+            {
+                return [.. _failures];
+            }
+        }
+    }
+
+    /// <summary>Runs until every entry is sent (and <see cref="TransferEnd"/> written) or the first error.</summary>
+    public async Task RunAsync()
+    {
+        var token = _fault.Token;
+        _writer = new ActionBlock<SendItem>(WriteAsync, Options(1, _options.Capacity * 2, token));
+        ITargetBlock<SendItem> head = _writer;
+        TransformBlock<SendItem, SendItem>? compress = null;
+        if (_options.Compression == CompressionMode.Lz4)
+        {
+            compress = new TransformBlock<SendItem, SendItem>(Compress, Options(1, _options.Capacity, token));
+            compress.LinkTo(_writer, new DataflowLinkOptions { PropagateCompletion = true });
+            head = compress;
+        }
+
+        var readers = new ActionBlock<SourceEntry>(entry => ReadFileAsync(entry, head, token), Options(_options.Readers, _options.Readers, token));
+        var producer = Task.Run(() => ProduceAsync(readers, head, token), token);
+
+        try
+        {
+            await producer.ConfigureAwait(false);
+            await _writer.Completion.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _fault.Report(ex);
+        }
+
+        if (_fault.Token.IsCancellationRequested)
+        {
+            // Let every block finish what it is doing before the buffers they dropped are taken back.
+            readers.Complete();
+            head.Complete();
+            await Tasks.WhenAllQuietly(producer, readers.Completion, compress?.Completion, _writer.Completion).ConfigureAwait(false);
+            _pool.ReclaimAll();
+            _fault.ThrowIfFaulted(CancellationToken.None);
+        }
+    }
+
+    private static ExecutionDataflowBlockOptions Options(int parallelism, int capacity, CancellationToken token) => new()
+    {
+        MaxDegreeOfParallelism = parallelism,
+        BoundedCapacity = capacity,
+        CancellationToken = token,
+        EnsureOrdered = true,
+    };
+
+    private async Task ProduceAsync(ActionBlock<SourceEntry> readers, ITargetBlock<SendItem> head, CancellationToken token)
+    {
+        try
+        {
+            uint nextId = 0;
+            var batch = new List<SourceEntry>(EntryBatchSize);
+            foreach (var entry in _sources.Enumerate())
+            {
+                token.ThrowIfCancellationRequested();
+                entry.Id = nextId++;
+                batch.Add(entry);
+                if (batch.Count == EntryBatchSize)
+                {
+                    await DeclareAsync(batch, readers, head, token).ConfigureAwait(false);
+                }
+            }
+
+            await DeclareAsync(batch, readers, head, token).ConfigureAwait(false);
+            readers.Complete();
+            await readers.Completion.ConfigureAwait(false);
+            var end = new TransferEnd { Files = _files, Directories = _directories, Bytes = _bytes };
+            await SendAsync(head, new ControlItem(end), token).ConfigureAwait(false);
+            head.Complete();
+        }
+        catch (Exception ex)
+        {
+            _fault.Report(ex);
+            throw;
+        }
+    }
+
+    private async Task DeclareAsync(List<SourceEntry> batch, ActionBlock<SourceEntry> readers, ITargetBlock<SendItem> head, CancellationToken token)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var infos = new EntryInfo[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            infos[i] = batch[i].ToEntryInfo();
+        }
+
+        // The declaration is inside the ordered pipeline before any reader sees these files.
+        await SendAsync(head, new ControlItem(new EntryBatch { Entries = infos }), token).ConfigureAwait(false);
+        foreach (var entry in batch)
+        {
+            if (entry.Kind == EntryKind.Directory)
+            {
+                _directories++;
+                continue;
+            }
+
+            if (!await readers.SendAsync(entry, token).ConfigureAwait(false))
+            {
+                throw new OperationCanceledException(token);
+            }
+        }
+
+        batch.Clear();
+    }
+
+    private async Task ReadFileAsync(SourceEntry entry, ITargetBlock<SendItem> head, CancellationToken token)
+    {
+        try
+        {
+            var hasher = new XxHash128();
+            long sent = 0;
+            if (entry.Size > 0)
+            {
+                using var handle = File.OpenHandle(entry.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+                var chunkSize = _options.ChunkSize.ChunkFor(entry.Size);
+                while (sent < entry.Size)
+                {
+                    var length = (int)Math.Min(chunkSize, entry.Size - sent);
+                    var buffer = _pool.Rent(length);
+                    try
+                    {
+                        var read = await ReadExactlyAsync(handle, buffer.Array.AsMemory(0, length), sent, token).ConfigureAwait(false);
+                        if (read < length)
+                        {
+                            throw new IOException($"'{entry.FullPath}' shrank while it was being read");
+                        }
+
+                        hasher.Append(buffer.Span);
+                        var chunk = new ChunkItem(entry.Id, sent, buffer);
+                        buffer = null;
+                        await SendAsync(head, chunk, token, chunk.Data).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        buffer?.Dispose();
+                    }
+
+                    sent += length;
+                }
+            }
+
+            var end = new FileEnd { Id = entry.Id, Length = sent, Hash = hasher.GetCurrentHash() };
+            Interlocked.Increment(ref _files);
+            Interlocked.Add(ref _bytes, sent);
+            await SendAsync(head, new ControlItem(end, entry), token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && !token.IsCancellationRequested)
+        {
+            // One unreadable file does not end the transfer: tell the receiver to drop it, and report it.
+            lock (_failuresLock)
+            {
+                _failures.Add(new TransferFailure(entry.RelativePath, ex.Message));
+            }
+
+            await SendAsync(head, new ControlItem(new FileAbort { Id = entry.Id, Reason = ex.Message }), token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _fault.Report(ex);
+            throw;
+        }
+    }
+
+    private static async ValueTask<int> ReadExactlyAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Memory<byte> buffer, long offset, CancellationToken token)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = await RandomAccess.ReadAsync(handle, buffer[total..], offset + total, token).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    private static async ValueTask SendAsync(ITargetBlock<SendItem> target, SendItem item, CancellationToken token, ChunkBuffer? owned = null)
+    {
+        bool accepted;
+        try
+        {
+            accepted = await target.SendAsync(item, token).ConfigureAwait(false);
+        }
+        catch
+        {
+            owned?.Dispose();
+            throw;
+        }
+
+        if (!accepted)
+        {
+            owned?.Dispose();
+            throw new OperationCanceledException("the pipeline stopped", token);
+        }
+    }
+
+    private SendItem Compress(SendItem item)
+    {
+        try
+        {
+            if (item is ChunkItem { Compressed: false } chunk)
+            {
+                var compressed = ChunkCompressor.TryCompress(chunk.Data.Span, _pool);
+                if (compressed is not null)
+                {
+                    chunk.Data.Dispose();
+                    chunk.Data = compressed;
+                    chunk.Compressed = true;
+                }
+            }
+
+            return item;
+        }
+        catch (Exception ex)
+        {
+            _fault.Report(ex);
+            throw;
+        }
+    }
+
+    private async Task WriteAsync(SendItem item)
+    {
+        try
+        {
+            var output = _connection.Output;
+            switch (item)
+            {
+                case ChunkItem chunk:
+                    using (chunk.Data)
+                    {
+                        FrameWriter.WriteData(output, chunk.FileId, chunk.Offset, chunk.OriginalLength, chunk.Data.Span, chunk.Compressed);
+                        _unflushed += chunk.Data.Length;
+                        _progress.AddBytes(chunk.OriginalLength);
+                    }
+
+                    break;
+                case ControlItem control:
+                    FrameWriter.WriteControl(output, control.Message);
+                    _unflushed += 64;
+                    if (control.Completes is { } file)
+                    {
+                        _progress.AddFile();
+                        _observer.OnFileCompleted(new FileCompleted(file.RelativePath, file.Size));
+                    }
+
+                    break;
+            }
+
+            // Flush when nothing else is queued (latency) or enough has gathered (throughput), not per frame.
+            if (_unflushed >= FlushThreshold || _writer!.InputCount == 0)
+            {
+                _unflushed = 0;
+                await _connection.FlushAsync(_fault.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            _fault.Report(ex);
+            throw;
+        }
+    }
+}

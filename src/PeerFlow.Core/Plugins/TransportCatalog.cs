@@ -1,0 +1,121 @@
+using System.Reflection;
+using McMaster.NETCore.Plugins;
+using PeerFlow.Transports;
+
+namespace PeerFlow.Plugins;
+
+/// <summary>
+/// Finds transport plugins at run time: every <c>DIR/&lt;Name&gt;/&lt;Name&gt;.dll</c> is loaded into its own load
+/// context that shares only the contract assembly with the host. A plugin that fails to load is reported and
+/// skipped; the others still work.
+/// </summary>
+public sealed class TransportCatalog
+{
+    /// <summary>Environment variable that overrides the plugins directory.</summary>
+    public const string DirectoryVariable = "PEERFLOW_PLUGINS_DIR";
+
+    private readonly List<LoadedTransport> _transports = [];
+    private readonly List<PluginLoadError> _errors = [];
+
+    private TransportCatalog(string directory) => Directory = directory;
+
+    /// <summary>The directory that was scanned.</summary>
+    public string Directory { get; }
+
+    public IReadOnlyList<LoadedTransport> Transports => _transports;
+
+    public IReadOnlyList<PluginLoadError> Errors => _errors;
+
+    /// <summary>The default plugins directory: <c>$PEERFLOW_PLUGINS_DIR</c>, else <c>plugins/</c> next to the executable.</summary>
+    public static string DefaultDirectory()
+        => Environment.GetEnvironmentVariable(DirectoryVariable) is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : Path.Combine(AppContext.BaseDirectory, "plugins");
+
+    /// <summary>Scans <paramref name="directory"/> (or the default) and loads every plugin found there.</summary>
+    public static TransportCatalog Load(string? directory = null)
+    {
+        var catalog = new TransportCatalog(Path.GetFullPath(directory ?? DefaultDirectory()));
+        if (!System.IO.Directory.Exists(catalog.Directory))
+        {
+            return catalog;
+        }
+
+        foreach (var pluginDirectory in System.IO.Directory.EnumerateDirectories(catalog.Directory).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(pluginDirectory);
+            var assemblyPath = Path.Combine(pluginDirectory, name + ".dll");
+            if (File.Exists(assemblyPath))
+            {
+                catalog.LoadOne(name, assemblyPath);
+            }
+        }
+
+        return catalog;
+    }
+
+    /// <summary>The transport called <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No loaded plugin has that name; the message lists what there is.</exception>
+    public ITransportFactory Get(string name)
+    {
+        var found = _transports.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (found is not null)
+        {
+            return found.Factory;
+        }
+
+        var available = _transports.Count == 0 ? "none" : string.Join(", ", _transports.Select(t => t.Name));
+        var broken = _errors.FirstOrDefault(e => e.Plugin.Contains(name, StringComparison.OrdinalIgnoreCase));
+        var hint = broken is not null ? $"; plugin {broken.Plugin} failed to load: {broken.Message}" : "";
+        throw new KeyNotFoundException($"no transport named '{name}' in {Directory} (available: {available}){hint}");
+    }
+
+    private void LoadOne(string name, string assemblyPath)
+    {
+        try
+        {
+            var loader = PluginLoader.CreateFromAssemblyFile(assemblyPath, sharedTypes: [typeof(ITransportFactory)], config => config.PreferSharedTypes = true);
+            var assembly = loader.LoadDefaultAssembly();
+            var declared = assembly.GetCustomAttribute<TransportContractAttribute>();
+            if (declared is null || declared.Version != TransportContract.Version)
+            {
+                _errors.Add(new PluginLoadError(name, assemblyPath, $"it targets transport contract version {declared?.Version.ToString() ?? "(none declared)"}, this PeerFlow has version {TransportContract.Version}"));
+                return;
+            }
+
+            var factories = assembly.GetExportedTypes()
+                .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(ITransportFactory).IsAssignableFrom(t))
+                .ToList();
+            if (factories.Count == 0)
+            {
+                _errors.Add(new PluginLoadError(name, assemblyPath, "it has no public ITransportFactory"));
+                return;
+            }
+
+            foreach (var type in factories)
+            {
+                var factory = (ITransportFactory)Activator.CreateInstance(type)!;
+                var clash = _transports.FirstOrDefault(t => string.Equals(t.Name, factory.Name, StringComparison.OrdinalIgnoreCase));
+                if (clash is not null)
+                {
+                    _errors.Add(new PluginLoadError(name, assemblyPath, $"transport name '{factory.Name}' is already taken by {clash.AssemblyPath}"));
+                    continue;
+                }
+
+                var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? assembly.GetName().Version?.ToString() ?? "?";
+                _transports.Add(new LoadedTransport(factory.Name, factory, assemblyPath, version.Split('+')[0]));
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            var inner = ex is TargetInvocationException { InnerException: { } cause } ? cause : ex;
+            _errors.Add(new PluginLoadError(name, assemblyPath, inner.Message));
+        }
+    }
+}
+
+/// <summary>A transport plugin that loaded.</summary>
+public sealed record LoadedTransport(string Name, ITransportFactory Factory, string AssemblyPath, string Version);
+
+/// <summary>A plugin that did not load, and why.</summary>
+public sealed record PluginLoadError(string Plugin, string AssemblyPath, string Message);

@@ -1,0 +1,162 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using PeerFlow.Protocol;
+using PeerFlow.Protocol.Framing;
+using PeerFlow.Protocol.Messages;
+using PeerFlow.Transports;
+
+namespace PeerFlow.Session;
+
+/// <summary>
+/// A transport connection seen as PeerFlow frames: the preface, control messages, and a frame loop for bulk data.
+/// One reader and one writer at a time, as the pipes require.
+/// </summary>
+public sealed class FrameConnection
+{
+    public FrameConnection(ITransportConnection connection)
+    {
+        Connection = connection;
+        Input = connection.Transport.Input;
+        Output = connection.Transport.Output;
+    }
+
+    public ITransportConnection Connection { get; }
+
+    public PipeReader Input { get; }
+
+    public PipeWriter Output { get; }
+
+    /// <summary>Flushes the output; fails if the peer is gone.</summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        var result = await Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (result.IsCompleted)
+        {
+            throw new TransportException(TransportError.ConnectionReset, "the peer closed the connection");
+        }
+    }
+
+    public async ValueTask SendControlAsync(ControlMessage message, CancellationToken cancellationToken)
+    {
+        FrameWriter.WriteControl(Output, message);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads and checks the peer's preface.</summary>
+    public async ValueTask ReadPrefaceAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (buffer.Length >= ProtocolConstants.PrefaceLength)
+            {
+                Span<byte> preface = stackalloc byte[ProtocolConstants.PrefaceLength];
+                buffer.Slice(0, ProtocolConstants.PrefaceLength).CopyTo(preface);
+                if (!preface.SequenceEqual(ProtocolConstants.Preface))
+                {
+                    throw new ProtocolException("the peer does not speak the PeerFlow protocol (bad preface)");
+                }
+
+                Input.AdvanceTo(buffer.GetPosition(ProtocolConstants.PrefaceLength));
+                return;
+            }
+
+            if (result.IsCompleted)
+            {
+                throw new ProtocolException("the peer closed the connection before the handshake");
+            }
+
+            Input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Reads the next frame, which must be a control frame. A peer's <see cref="ErrorMessage"/> is thrown as <see cref="PeerErrorException"/>.</summary>
+    public async ValueTask<ControlMessage> ReadControlAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (FrameReader.TryParse(ref buffer, out var frame))
+            {
+                if (frame.Type != FrameType.Control)
+                {
+                    throw new ProtocolException($"expected a control frame, got a {frame.Type} frame");
+                }
+
+                var message = ControlMessageSerializer.Deserialize(frame.Payload);
+                Input.AdvanceTo(buffer.Start);
+                return message is ErrorMessage error ? throw new PeerErrorException(error.Code, error.Message) : message;
+            }
+
+            if (result.IsCompleted)
+            {
+                throw new TransportException(TransportError.ConnectionReset, "the peer closed the connection unexpectedly");
+            }
+
+            Input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Reads the next control message and checks its type.</summary>
+    public async ValueTask<T> ReadControlAsync<T>(CancellationToken cancellationToken)
+        where T : ControlMessage
+    {
+        var message = await ReadControlAsync(cancellationToken).ConfigureAwait(false);
+        return message as T ?? throw new ProtocolException($"expected {typeof(T).Name}, got {message.GetType().Name}");
+    }
+
+    /// <summary>
+    /// Hands every frame to <paramref name="onFrame"/> until it returns <see langword="false"/>. A frame's payload is
+    /// valid only until the handler's first await, so the handler copies what it keeps before awaiting anything.
+    /// Throws when the input ends first.
+    /// </summary>
+    public async Task ReadFramesAsync(Func<Frame, ValueTask<bool>> onFrame, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var keepGoing = true;
+            while (keepGoing && FrameReader.TryParse(ref buffer, out var frame))
+            {
+                keepGoing = await onFrame(frame).ConfigureAwait(false);
+            }
+
+            if (!keepGoing)
+            {
+                Input.AdvanceTo(buffer.Start);
+                return;
+            }
+
+            if (result.IsCompleted)
+            {
+                throw new TransportException(TransportError.ConnectionReset, "the connection closed in the middle of the transfer");
+            }
+
+            Input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Best effort: tell the peer why we stop. Never throws.</summary>
+    public async ValueTask TrySendErrorAsync(ErrorCode code, string message)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await SendControlAsync(new ErrorMessage { Code = code, Message = message }, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The connection may already be gone; the local error is what matters.
+        }
+    }
+}
+
+/// <summary>The peer reported a fatal error and ended the session.</summary>
+public sealed class PeerErrorException(ErrorCode code, string message)
+    : Exception($"the peer reported: {message}")
+{
+    public ErrorCode Code { get; } = code;
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+
+namespace PeerFlow.Transfers;
+
+/// <summary>
+/// Counts a transfer's progress from pipeline threads (lock-free) and turns it into snapshots. The rate is measured
+/// over the last few seconds, not since the start, so it shows what is happening now.
+/// </summary>
+public sealed class ProgressTracker
+{
+    private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(3);
+
+    private readonly TransferDirection _direction;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Queue<(TimeSpan At, long Bytes)> _samples = new();
+    private readonly Lock _lock = new();
+    private long _bytes;
+    private long _files;
+
+    public ProgressTracker(TransferDirection direction) => _direction = direction;
+
+    public long FilesTotal { get; set; }
+
+    public long BytesTotal { get; set; }
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    public long Files => Interlocked.Read(ref _files);
+
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    public void AddBytes(long count) => Interlocked.Add(ref _bytes, count);
+
+    public void AddFile() => Interlocked.Increment(ref _files);
+
+    public TransferProgress Snapshot()
+    {
+        var now = _clock.Elapsed;
+        var bytes = Bytes;
+        double rate;
+        lock (_lock)
+        {
+            _samples.Enqueue((now, bytes));
+            while (_samples.Count > 2 && now - _samples.Peek().At > RateWindow)
+            {
+                _samples.Dequeue();
+            }
+
+            var (at, then) = _samples.Peek();
+            var seconds = (now - at).TotalSeconds;
+            rate = seconds > 0.05 ? (bytes - then) / seconds : (now.TotalSeconds > 0 ? bytes / now.TotalSeconds : 0);
+        }
+
+        TimeSpan? eta = rate > 0 && BytesTotal >= bytes ? TimeSpan.FromSeconds((BytesTotal - bytes) / rate) : null;
+        return new TransferProgress(_direction, Files, FilesTotal, bytes, BytesTotal, rate, now, eta);
+    }
+
+    /// <summary>Reports a snapshot every <paramref name="interval"/> until <paramref name="cancellationToken"/> fires.</summary>
+    public async Task ReportAsync(ITransferObserver observer, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                observer.OnProgress(Snapshot());
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

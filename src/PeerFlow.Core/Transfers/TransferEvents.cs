@@ -1,0 +1,68 @@
+namespace PeerFlow.Transfers;
+
+/// <summary>Which side of a transfer this process is.</summary>
+public enum TransferDirection
+{
+    Send,
+    Receive,
+}
+
+/// <summary>Receives a transfer's events. Every method has an empty default; called from pipeline threads.</summary>
+public interface ITransferObserver
+{
+    void OnStarted(TransferStarted started)
+    {
+    }
+
+    void OnProgress(TransferProgress progress)
+    {
+    }
+
+    void OnFileCompleted(FileCompleted file)
+    {
+    }
+
+    /// <summary>A transfer handled by a <see cref="ReceiveServer"/> ended; <paramref name="error"/> is null on success.</summary>
+    void OnEnded(TransferResult? result, Exception? error)
+    {
+    }
+}
+
+/// <summary>The transfer was accepted and data starts to flow.</summary>
+public sealed record TransferStarted(
+    TransferDirection Direction,
+    string TransferId,
+    string? Peer,
+    IReadOnlyList<string> Roots,
+    long TotalFiles,
+    long TotalBytes);
+
+/// <summary>A snapshot of a running transfer.</summary>
+public sealed record TransferProgress(
+    TransferDirection Direction,
+    long FilesDone,
+    long FilesTotal,
+    long BytesDone,
+    long BytesTotal,
+    double BytesPerSecond,
+    TimeSpan Elapsed,
+    TimeSpan? Eta);
+
+/// <summary>One file is done: sent in full (sender) or verified and in place (receiver).</summary>
+public sealed record FileCompleted(string Path, long Size);
+
+/// <summary>The outcome of a transfer.</summary>
+public sealed record TransferResult(
+    TransferDirection Direction,
+    bool Success,
+    long Files,
+    long Directories,
+    long Bytes,
+    long FilesSkipped,
+    TimeSpan Elapsed,
+    IReadOnlyList<TransferFailure> Failures,
+    IReadOnlyList<string> Warnings,
+    IReadOnlyList<string> StoredRoots);
+
+/// <summary>One entry that could not be transferred, and why.</summary>
+public sealed record TransferFailure(string Path, string Reason);

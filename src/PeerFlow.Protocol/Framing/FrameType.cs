@@ -1,0 +1,21 @@
+namespace PeerFlow.Protocol.Framing;
+
+/// <summary>The first byte of every frame header.</summary>
+public enum FrameType : byte
+{
+    /// <summary>A MessagePack control message.</summary>
+    Control = 1,
+
+    /// <summary>A chunk of one file's bytes behind a 16-byte sub-header.</summary>
+    Data = 2,
+}
+
+/// <summary>Bits of a frame header's flags byte.</summary>
+[Flags]
+public enum FrameFlags : byte
+{
+    None = 0,
+
+    /// <summary>Data frame: the chunk is one LZ4 block (raw block format, no frame header).</summary>
+    Lz4 = 1,
+}

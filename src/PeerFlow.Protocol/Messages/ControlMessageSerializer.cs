@@ -1,0 +1,42 @@
+using System.Buffers;
+using MessagePack;
+
+namespace PeerFlow.Protocol.Messages;
+
+/// <summary>MessagePack settings for control messages, hardened for peer input.</summary>
+public static class ControlMessageSerializer
+{
+    /// <summary>Standard resolver, untrusted-data security (bounded depth, collision-resistant hashing).</summary>
+    public static MessagePackSerializerOptions Options { get; } = MessagePackSerializerOptions.Standard
+        .WithSecurity(MessagePackSecurity.UntrustedData.WithMaximumObjectGraphDepth(16));
+
+    /// <summary>Decodes one control message.</summary>
+    /// <exception cref="ProtocolException">The payload is not a valid control message.</exception>
+    public static ControlMessage Deserialize(ReadOnlySequence<byte> payload)
+    {
+        try
+        {
+            var reader = new MessagePackReader(payload);
+            var message = MessagePackSerializer.Deserialize<ControlMessage>(ref reader, Options);
+            if (message is null)
+            {
+                throw new ProtocolException("control message is nil");
+            }
+
+            if (!reader.End)
+            {
+                throw new ProtocolException("control frame has bytes after its message");
+            }
+
+            return message;
+        }
+        catch (MessagePackSerializationException ex)
+        {
+            throw new ProtocolException($"malformed control message: {ex.InnerException?.Message ?? ex.Message}", ex);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new ProtocolException("truncated control message", ex);
+        }
+    }
+}

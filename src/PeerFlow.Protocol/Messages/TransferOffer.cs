@@ -1,0 +1,47 @@
+using MessagePack;
+
+namespace PeerFlow.Protocol.Messages;
+
+/// <summary>The sender proposes a transfer: what roots it sends and how much, before any entry or data.</summary>
+[MessagePackObject]
+public sealed class TransferOffer : ControlMessage
+{
+    /// <summary>16 random bytes naming this transfer (used in temporary names and, later, to resume).</summary>
+    [Key(0)]
+    public byte[] TransferId { get; set; } = [];
+
+    /// <summary>The top-level names that entries' paths start with (one per source path given to the sender).</summary>
+    [Key(1)]
+    public string[] Roots { get; set; } = [];
+
+    /// <summary>Files the sender expects to send (an estimate: the tree may change while it is sent).</summary>
+    [Key(2)]
+    public long TotalFiles { get; set; }
+
+    [Key(3)]
+    public long TotalDirectories { get; set; }
+
+    /// <summary>Bytes of file content the sender expects to send, before compression.</summary>
+    [Key(4)]
+    public long TotalBytes { get; set; }
+
+    /// <summary>Largest uncompressed chunk the sender will put in one data frame.</summary>
+    [Key(5)]
+    public int ChunkSize { get; set; }
+}
+
+/// <summary>The receiver accepts or refuses an offer. Nothing else flows until it has been sent.</summary>
+[MessagePackObject]
+public sealed class TransferReply : ControlMessage
+{
+    [Key(0)]
+    public bool Accepted { get; set; }
+
+    /// <summary>Why the offer was refused, for the user.</summary>
+    [Key(1)]
+    public string? Reason { get; set; }
+
+    /// <summary>For each offered root, in order, the name the receiver will store it under (it differs after a conflict rename).</summary>
+    [Key(2)]
+    public string[] RootNames { get; set; } = [];
+}

@@ -1,0 +1,65 @@
+using MessagePack;
+
+namespace PeerFlow.Protocol.Messages;
+
+/// <summary>The receiver's acknowledgement that ends a transfer: what it wrote and what failed.</summary>
+[MessagePackObject]
+public sealed class TransferSummary : ControlMessage
+{
+    /// <summary>True when every entry was stored (or skipped by policy) and verified.</summary>
+    [Key(0)]
+    public bool Success { get; set; }
+
+    [Key(1)]
+    public long FilesWritten { get; set; }
+
+    [Key(2)]
+    public long DirectoriesCreated { get; set; }
+
+    /// <summary>Bytes of file content written and verified.</summary>
+    [Key(3)]
+    public long BytesWritten { get; set; }
+
+    /// <summary>Files left alone because of the conflict policy.</summary>
+    [Key(4)]
+    public long FilesSkipped { get; set; }
+
+    [Key(5)]
+    public EntryFailure[] Failures { get; set; } = [];
+}
+
+/// <summary>One entry the receiver could not store.</summary>
+[MessagePackObject]
+public sealed class EntryFailure
+{
+    [Key(0)]
+    public string Path { get; set; } = "";
+
+    [Key(1)]
+    public string Reason { get; set; } = "";
+}
+
+/// <summary>A fatal error: the side that sends it closes the connection afterwards.</summary>
+[MessagePackObject]
+public sealed class ErrorMessage : ControlMessage
+{
+    [Key(0)]
+    public ErrorCode Code { get; set; }
+
+    [Key(1)]
+    public string Message { get; set; } = "";
+}
+
+/// <summary>Machine-readable class of an <see cref="ErrorMessage"/>.</summary>
+public enum ErrorCode
+{
+    Unknown = 0,
+    ProtocolViolation = 1,
+    UnsupportedVersion = 2,
+    Refused = 3,
+    InvalidPath = 4,
+    IoError = 5,
+    IntegrityFailure = 6,
+    Cancelled = 7,
+    Internal = 8,
+}

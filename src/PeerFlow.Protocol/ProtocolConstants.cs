@@ -1,0 +1,44 @@
+namespace PeerFlow.Protocol;
+
+/// <summary>Fixed numbers of the wire protocol. docs/PROTOCOL.md is the normative description.</summary>
+public static class ProtocolConstants
+{
+    /// <summary>The protocol version this build speaks.</summary>
+    public const int Version = 1;
+
+    /// <summary>The oldest protocol version this build still accepts.</summary>
+    public const int MinVersion = 1;
+
+    /// <summary>Bytes each side sends first: "PFLW" CR LF SUB LF (catches text-mode mangling, like PNG's signature).</summary>
+    public static ReadOnlySpan<byte> Preface => "PFLW\r\n\x1a\n"u8;
+
+    /// <summary>Length of <see cref="Preface"/>.</summary>
+    public const int PrefaceLength = 8;
+
+    /// <summary>Length of the header in front of every frame.</summary>
+    public const int FrameHeaderLength = 8;
+
+    /// <summary>Length of the data-frame sub-header (file id, offset, original length).</summary>
+    public const int DataHeaderLength = 16;
+
+    /// <summary>Largest uncompressed chunk a data frame may carry.</summary>
+    public const int MaxChunkSize = 4 * 1024 * 1024;
+
+    /// <summary>Largest payload of any frame; a peer's length field above this breaks the session.</summary>
+    public const int MaxFramePayload = DataHeaderLength + MaxChunkSize;
+
+    /// <summary>Largest payload of a control frame.</summary>
+    public const int MaxControlPayload = 1024 * 1024;
+
+    /// <summary>Most entries one <see cref="Messages.EntryBatch"/> may carry.</summary>
+    public const int MaxEntriesPerBatch = 4096;
+
+    /// <summary>Longest relative path (UTF-8 bytes) an entry may carry.</summary>
+    public const int MaxPathBytes = 4096;
+
+    /// <summary>Length of an XXH128 digest.</summary>
+    public const int HashLength = 16;
+
+    /// <summary>Capability: data frames may be LZ4-compressed.</summary>
+    public const string CapabilityLz4 = "lz4";
+}
