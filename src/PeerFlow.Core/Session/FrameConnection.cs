@@ -139,17 +139,19 @@ public sealed class FrameConnection
         }
     }
 
-    /// <summary>Best effort: tell the peer why we stop. Never throws.</summary>
-    public async ValueTask TrySendErrorAsync(ErrorCode code, string message)
+    /// <summary>Best effort: tell the peer why we stop. Never throws; false if the message could not be sent.</summary>
+    public async ValueTask<bool> TrySendErrorAsync(ErrorCode code, string message)
     {
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             await SendControlAsync(new ErrorMessage { Code = code, Message = message }, timeout.Token).ConfigureAwait(false);
+            return true;
         }
         catch (Exception)
         {
             // The connection may already be gone; the local error is what matters.
+            return false;
         }
     }
 }

@@ -15,10 +15,13 @@ internal sealed class PipelineFault : IDisposable
 
     public Exception? Error => Volatile.Read(ref _first);
 
-    /// <summary>Records <paramref name="error"/> unless an earlier one exists, and cancels the pipeline.</summary>
+    /// <summary>
+    /// Records <paramref name="error"/> and cancels the pipeline, unless it is already cancelled: then the error is a
+    /// consequence (of an earlier error or of the caller's cancellation), not the cause.
+    /// </summary>
     public void Report(Exception error)
     {
-        if (error is OperationCanceledException && _cts.IsCancellationRequested)
+        if (_cts.IsCancellationRequested)
         {
             return;
         }

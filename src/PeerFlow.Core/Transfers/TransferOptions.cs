@@ -1,3 +1,4 @@
+using PeerFlow.Buffers;
 using PeerFlow.Compression;
 using PeerFlow.Files;
 
@@ -21,6 +22,9 @@ public sealed class SendOptions
 
     /// <summary>How often progress is reported.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Tests: the pool chunk buffers come from, to check they all come back.</summary>
+    internal ChunkPool? Pool { get; init; }
 }
 
 /// <summary>Settings of the receiving side.</summary>
@@ -44,4 +48,7 @@ public sealed class ReceiveOptions
     public int MaxOpenFiles { get; init; } = 256;
 
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Tests: the pool chunk buffers come from, to check they all come back.</summary>
+    internal ChunkPool? Pool { get; init; }
 }

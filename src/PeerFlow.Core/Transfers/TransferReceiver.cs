@@ -65,7 +65,8 @@ public static class TransferReceiver
             observer.OnStarted(new TransferStarted(TransferDirection.Receive, transferId, connection.RemoteEndPoint?.ToString(), [.. offer.Roots.Select(SafePath.Printable)], offer.TotalFiles, offer.TotalBytes));
 
             using var fault = new PipelineFault(cancellationToken);
-            using var pool = new ChunkPool();
+            using var ownedPool = options.Pool is null ? new ChunkPool() : null;
+            var pool = options.Pool ?? ownedPool!;
             var writer = new DestinationWriter(destination, options, transferId[..12], plans, progress, observer);
             var pipeline = new ReceivePipeline(frames, writer, pool, fault, capabilities.Contains(ProtocolConstants.CapabilityLz4), options.Capacity);
             using var reporting = new CancellationTokenSource();
@@ -92,21 +93,30 @@ public static class TransferReceiver
             };
             await frames.SendControlAsync(summary, cancellationToken).ConfigureAwait(false);
             await frames.Output.CompleteAsync().ConfigureAwait(false);
-            await DrainAsync(frames).ConfigureAwait(false);
+            await DrainAsync(frames, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             return new TransferResult(TransferDirection.Receive, summary.Success, writer.FilesWritten, writer.DirectoriesCreated, writer.BytesWritten, writer.FilesSkipped, progress.Elapsed, writer.Failures, [], [.. plans.Values.Select(p => p.StoredName)]);
         }
         catch (Exception ex)
         {
-            await frames.TrySendErrorAsync(ToErrorCode(ex), SafePath.Printable(ex.Message)).ConfigureAwait(false);
-            connection.Abort();
+            // Tell the peer why, then close gracefully: a reset could destroy the message before the peer reads it.
+            if (await frames.TrySendErrorAsync(ToErrorCode(ex), SafePath.Printable(ex.Message)).ConfigureAwait(false))
+            {
+                await frames.Output.CompleteAsync().ConfigureAwait(false);
+                await DrainAsync(frames, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+            else
+            {
+                connection.Abort();
+            }
+
             throw;
         }
     }
 
     /// <summary>Waits briefly for the sender to close its side, so our summary is not lost to a reset.</summary>
-    private static async Task DrainAsync(FrameConnection frames)
+    private static async Task DrainAsync(FrameConnection frames, TimeSpan limit)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var timeout = new CancellationTokenSource(limit);
         try
         {
             while (true)
@@ -119,7 +129,7 @@ public static class TransferReceiver
                 }
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or TransportException or IOException)
+        catch (Exception ex) when (ex is OperationCanceledException or TransportException or IOException or InvalidOperationException)
         {
         }
     }

@@ -68,12 +68,13 @@ public static class TransferSender
         var effective = options;
         if (options.Compression == CompressionMode.Lz4 && !capabilities.Contains(ProtocolConstants.CapabilityLz4))
         {
-            effective = new SendOptions { Compression = CompressionMode.None, ChunkSize = options.ChunkSize, Readers = options.Readers, Capacity = options.Capacity };
+            effective = new SendOptions { Compression = CompressionMode.None, ChunkSize = options.ChunkSize, Readers = options.Readers, Capacity = options.Capacity, Pool = options.Pool };
         }
 
         observer.OnStarted(new TransferStarted(TransferDirection.Send, Convert.ToHexStringLower(offer.TransferId), connection.RemoteEndPoint?.ToString(), offer.Roots, offer.TotalFiles, offer.TotalBytes));
         using var fault = new PipelineFault(cancellationToken);
-        using var pool = new ChunkPool();
+        using var ownedPool = options.Pool is null ? new ChunkPool() : null;
+        var pool = options.Pool ?? ownedPool!;
         var pipeline = new SendPipeline(frames, sources, effective, pool, progress, observer, fault);
         using var reporting = new CancellationTokenSource();
         var reporter = progress.ReportAsync(observer, options.ProgressInterval, reporting.Token);

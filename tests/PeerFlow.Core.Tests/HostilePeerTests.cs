@@ -1,0 +1,215 @@
+using PeerFlow.Buffers;
+using PeerFlow.Protocol;
+using PeerFlow.Protocol.Messages;
+using PeerFlow.Session;
+using PeerFlow.Testing;
+using PeerFlow.Transfers;
+
+namespace PeerFlow.Core.Tests;
+
+/// <summary>A raw peer sends what a real sender never would; the receiver refuses it and damages nothing.</summary>
+public sealed class HostilePeerTests
+{
+    private TempDirectory _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = new TempDirectory();
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    private string Dest => _dir.Combine("dest");
+
+    [TestCase("root/../../escaped.txt")]
+    [TestCase("root/../escaped.txt")]
+    [TestCase("/tmp/escaped.txt")]
+    [TestCase("root//x")]
+    [TestCase("root/./x")]
+    [TestCase("root/a\\..\\..\\escaped.txt")]
+    [TestCase("root/bad\u0000name")]
+    [TestCase("other-root/x.txt")]
+    public async Task HostilePath_FailsTheTransfer_AndWritesNothing(string path)
+    {
+        using var pool = new ChunkPool();
+        var (endPoint, result, listener) = await InProcess.StartReceiverAsync(new ReceiveOptions { Destination = Dest, Pool = pool });
+        await using (listener)
+        {
+            await using var peer = await RawPeer.ConnectAsync(InProcess.Loopback, endPoint);
+            await peer.HandshakeAsync();
+            Assert.That((await peer.OfferAsync("root")).Accepted, Is.True);
+            peer.SendFile(0, path, "evil"u8.ToArray());
+            peer.Send(new TransferEnd { Files = 1 });
+            await peer.FlushAsync();
+
+            var error = Assert.ThrowsAsync<PeerErrorException>(peer.ReadAsync);
+            Assert.That(error!.Code, Is.EqualTo(ErrorCode.InvalidPath));
+            await peer.Frames.Output.CompleteAsync();
+            Assert.That(error.Message, Does.Contain("refused path"));
+            Assert.That(async () => await result.WaitAsync(InProcess.Timeout), Throws.Exception);
+        }
+
+        Assert.That(InProcess.FilesUnder(Dest), Is.Empty, "nothing may be written for a refused path");
+        Assert.That(File.Exists(_dir.Combine("escaped.txt")), Is.False);
+        Assert.That(pool.Outstanding, Is.Zero);
+    }
+
+    [TestCase("../up")]
+    [TestCase("a/b")]
+    [TestCase("")]
+    public async Task HostileRootName_IsRefusedAtTheOffer(string root)
+    {
+        var (endPoint, result, listener) = await InProcess.StartReceiverAsync(new ReceiveOptions { Destination = Dest });
+        await using (listener)
+        {
+            await using var peer = await RawPeer.ConnectAsync(InProcess.Loopback, endPoint);
+            await peer.HandshakeAsync();
+            var reply = await peer.OfferAsync(root);
+            Assert.That(reply.Accepted, Is.False);
+            Assert.That(reply.Reason, Is.Not.Empty);
+            Assert.ThrowsAsync<TransferRefusedException>(() => result.WaitAsync(InProcess.Timeout));
+        }
+    }
+
+    [Test]
+    public async Task WrongHash_FailsThatFile_LeavesNoFile_AndKeepsTheExistingOne()
+    {
+        Directory.CreateDirectory(Path.Combine(Dest, "root"));
+        File.WriteAllText(Path.Combine(Dest, "root", "victim.txt"), "precious");
+        var (endPoint, result, listener) = await InProcess.StartReceiverAsync(new ReceiveOptions { Destination = Dest, OnConflict = Files.ConflictPolicy.Overwrite });
+        await using (listener)
+        {
+            await using var peer = await RawPeer.ConnectAsync(InProcess.Loopback, endPoint);
+            await peer.HandshakeAsync();
+            await peer.OfferAsync("root");
+            peer.SendFile(0, "root/victim.txt", "corrupted"u8.ToArray(), corruptHash: true);
+            peer.SendFile(1, "root/fine.txt", "fine"u8.ToArray());
+            peer.Send(new TransferEnd { Files = 2 });
+            await peer.FlushAsync();
+
+            var summary = (TransferSummary)await peer.ReadAsync();
+            Assert.That(summary.Success, Is.False);
+            Assert.That(summary.Failures.Single().Path, Is.EqualTo("root/victim.txt"));
+            Assert.That(summary.Failures.Single().Reason, Does.Contain("integrity check failed"));
+            Assert.That(summary.FilesWritten, Is.EqualTo(1));
+            var received = await result.WaitAsync(InProcess.Timeout);
+            Assert.That(received.Success, Is.False);
+        }
+
+        Assert.That(File.ReadAllText(Path.Combine(Dest, "root", "victim.txt")), Is.EqualTo("precious"));
+        Assert.That(File.ReadAllText(Path.Combine(Dest, "root", "fine.txt")), Is.EqualTo("fine"));
+        Assert.That(InProcess.FilesUnder(Dest).Where(f => f.EndsWith(".part", StringComparison.Ordinal)), Is.Empty);
+    }
+
+    [Test]
+    public async Task SenderAbortsAFile_ItIsDroppedAndReported()
+    {
+        var (endPoint, result, listener) = await InProcess.StartReceiverAsync(new ReceiveOptions { Destination = Dest });
+        await using (listener)
+        {
+            await using var peer = await RawPeer.ConnectAsync(InProcess.Loopback, endPoint);
+            await peer.HandshakeAsync();
+            await peer.OfferAsync("root");
+            peer.Send(new EntryBatch { Entries = [new EntryInfo { Id = 0, Path = "root/gone.bin", Size = 10 }] });
+            peer.SendData(0, 0, new byte[4]);
+            peer.Send(new FileAbort { Id = 0, Reason = "permission denied" });
+            peer.Send(new TransferEnd { Files = 0 });
+            await peer.FlushAsync();
+            var summary = (TransferSummary)await peer.ReadAsync();
+            Assert.That(summary.Failures.Single().Reason, Does.Contain("permission denied"));
+            await result.WaitAsync(InProcess.Timeout);
+        }
+
+        Assert.That(InProcess.FilesUnder(Path.Combine(Dest, "root")), Is.Empty);
+    }
+
+    [TestCase("undeclared", TestName = "Data for an undeclared file")]
+    [TestCase("overlap", TestName = "Overlapping data")]
+    [TestCase("oversize", TestName = "More data than announced")]
+    [TestCase("unfinished", TestName = "Transfer ends with a file unfinished")]
+    [TestCase("garbage", TestName = "Garbage frame")]
+    [TestCase("duplicate-id", TestName = "Entry id reused")]
+    public async Task ProtocolViolation_FailsTheTransfer_AndLeavesNoPartialFiles(string violation)
+    {
+        using var pool = new ChunkPool();
+        var (endPoint, result, listener) = await InProcess.StartReceiverAsync(new ReceiveOptions { Destination = Dest, Pool = pool });
+        await using (listener)
+        {
+            await using var peer = await RawPeer.ConnectAsync(InProcess.Loopback, endPoint);
+            await peer.HandshakeAsync();
+            await peer.OfferAsync("root");
+            peer.Send(new EntryBatch { Entries = [new EntryInfo { Id = 5, Path = "root/f.bin", Size = 100 }] });
+            switch (violation)
+            {
+                case "undeclared":
+                    peer.SendData(6, 0, new byte[10]);
+                    break;
+                case "overlap":
+                    peer.SendData(5, 0, new byte[50]);
+                    peer.SendData(5, 40, new byte[50]);
+                    break;
+                case "oversize":
+                    peer.SendData(5, 0, new byte[101]);
+                    break;
+                case "unfinished":
+                    peer.SendData(5, 0, new byte[50]);
+                    peer.Send(new TransferEnd());
+                    break;
+                case "garbage":
+                    peer.SendData(5, 0, new byte[50]);
+                    peer.SendRaw([0x09, 0, 0, 0, 0, 0, 0, 1, 0]);
+                    break;
+                case "duplicate-id":
+                    peer.Send(new EntryBatch { Entries = [new EntryInfo { Id = 5, Path = "root/g.bin", Size = 1 }] });
+                    break;
+            }
+
+            await peer.FlushAsync();
+            var error = Assert.ThrowsAsync<PeerErrorException>(peer.ReadAsync);
+            Assert.That(error!.Code, Is.EqualTo(ErrorCode.ProtocolViolation));
+            await peer.Frames.Output.CompleteAsync();
+            Assert.That(async () => await result.WaitAsync(InProcess.Timeout), Throws.InstanceOf<ProtocolException>());
+        }
+
+        Assert.That(InProcess.FilesUnder(Dest).Where(f => File.Exists(f)), Is.Empty, "partial files must be removed");
+        Assert.That(pool.Outstanding, Is.Zero);
+    }
+
+    [Test]
+    public async Task SilentPeer_IsDroppedAfterTheHandshakeTimeout()
+    {
+        var options = new ReceiveOptions { Destination = Dest, HandshakeTimeout = TimeSpan.FromMilliseconds(300) };
+        var (endPoint, result, listener) = await InProcess.StartReceiverAsync(options);
+        await using (listener)
+        {
+            await using var peer = await RawPeer.ConnectAsync(InProcess.Loopback, endPoint);
+            Assert.That(async () => await result.WaitAsync(InProcess.Timeout), Throws.InstanceOf<TimeoutException>());
+        }
+    }
+
+    [Test]
+    public async Task NotPeerFlow_IsRejected()
+    {
+        var (endPoint, result, listener) = await InProcess.StartReceiverAsync(new ReceiveOptions { Destination = Dest });
+        await using (listener)
+        {
+            await using var peer = await RawPeer.ConnectAsync(InProcess.Loopback, endPoint);
+            peer.SendRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+            await peer.FlushAsync();
+            var error = Assert.ThrowsAsync<ProtocolException>(() => result.WaitAsync(InProcess.Timeout));
+            Assert.That(error!.Message, Does.Contain("preface"));
+        }
+    }
+
+    [Test]
+    public async Task UnsupportedProtocolVersion_IsRefusedWithAClearMessage()
+    {
+        var (endPoint, result, listener) = await InProcess.StartReceiverAsync(new ReceiveOptions { Destination = Dest });
+        await using (listener)
+        {
+            await using var peer = await RawPeer.ConnectAsync(InProcess.Loopback, endPoint);
+            var error = Assert.ThrowsAsync<PeerErrorException>(() => peer.HandshakeAsync(version: 99));
+            Assert.That(error!.Code, Is.EqualTo(ErrorCode.UnsupportedVersion));
+            Assert.That(async () => await result.WaitAsync(InProcess.Timeout), Throws.InstanceOf<ProtocolException>());
+        }
+    }
+}

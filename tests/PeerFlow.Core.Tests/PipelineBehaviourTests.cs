@@ -1,0 +1,133 @@
+using System.Net;
+using PeerFlow.Buffers;
+using PeerFlow.Files;
+using PeerFlow.Protocol.Framing;
+using PeerFlow.Protocol.Messages;
+using PeerFlow.Session;
+using PeerFlow.Testing;
+using PeerFlow.Transfers;
+
+namespace PeerFlow.Core.Tests;
+
+/// <summary>How the pipelines behave under pressure, faults and cancellation.</summary>
+public sealed class PipelineBehaviourTests
+{
+    private TempDirectory _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = new TempDirectory();
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    private string Dest => _dir.Combine("dest");
+
+    [Test]
+    public void ReceiverFault_ReachesTheSender_WithTheReceiversReason()
+    {
+        var source = TestTrees.CreateSmallFiles(_dir.Combine("src"), 50);
+        using var sendPool = new ChunkPool();
+        using var receivePool = new ChunkPool();
+        var receive = new ReceiveOptions { Destination = Dest, MaxPendingFiles = 1, Pool = receivePool };
+        var error = Assert.ThrowsAsync<PeerErrorException>(() => InProcess.TransferAsync([source], receive, new SendOptions { Pool = sendPool }));
+        Assert.That(error!.Message, Does.Contain("declared more than 1 files"));
+        Assert.That(sendPool.Outstanding, Is.Zero, "sender buffers");
+        Assert.That(receivePool.Outstanding, Is.Zero, "receiver buffers");
+        Assert.That(InProcess.FilesUnder(Dest).Where(f => f.EndsWith(".part", StringComparison.Ordinal)), Is.Empty);
+    }
+
+    [Test]
+    public async Task SenderCancelledMidTransfer_BothSidesStop_NothingHalfWrittenIsLeft()
+    {
+        var source = _dir.Combine("src", "big");
+        TestTrees.WriteFile(Path.Combine(source, "a.bin"), 64 << 20);
+        using var sendPool = new ChunkPool();
+        using var receivePool = new ChunkPool();
+        using var cancel = new CancellationTokenSource();
+        var observer = new CancelWhenStarted(cancel, afterBytes: 1);
+        var send = new SendOptions { Pool = sendPool, ChunkSize = ChunkSizePolicy.Fixed(64 * 1024), ProgressInterval = TimeSpan.FromMilliseconds(1) };
+        var receive = new ReceiveOptions { Destination = Dest, Pool = receivePool };
+
+        Assert.That(async () => await InProcess.TransferAsync([source], receive, send, observer, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(observer.Cancelled, Is.True);
+        Assert.That(sendPool.Outstanding, Is.Zero, "sender buffers");
+        await WaitUntilAsync(() => receivePool.Outstanding == 0);
+        Assert.That(File.Exists(Path.Combine(Dest, "big", "a.bin")), Is.False, "no half-written file at the final path");
+        Assert.That(InProcess.FilesUnder(Dest).Where(File.Exists), Is.Empty, "temporary files are removed");
+    }
+
+    [Test]
+    public async Task StalledReceiver_SenderMemoryStaysBounded_AndCancelReturnsEverything()
+    {
+        var source = _dir.Combine("src", "big");
+        TestTrees.WriteFile(Path.Combine(source, "a.bin"), 64 << 20);
+        const int chunk = 64 * 1024;
+        using var pool = new ChunkPool();
+        await using var listener = await InProcess.Loopback.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        var stalled = Task.Run(async () =>
+        {
+            // A receiver that accepts the transfer and then never reads another byte.
+            var connection = (await listener.AcceptAsync())!;
+            var frames = new FrameConnection(connection);
+            await frames.ReadPrefaceAsync(CancellationToken.None);
+            await frames.ReadControlAsync<Hello>(CancellationToken.None);
+            FrameWriter.WritePreface(frames.Output);
+            await frames.SendControlAsync(new HelloReply { ProtocolVersion = 1, Capabilities = ["lz4"] }, CancellationToken.None);
+            await frames.ReadControlAsync<TransferOffer>(CancellationToken.None);
+            await frames.SendControlAsync(new TransferReply { Accepted = true, RootNames = ["big"] }, CancellationToken.None);
+            return connection;
+        });
+        await using var connection = await InProcess.Loopback.ConnectAsync(listener.LocalEndPoint);
+        using var cancel = new CancellationTokenSource();
+        var sending = TransferSender.SendAsync(connection, new SourceSet([source]), new SendOptions { Pool = pool, ChunkSize = ChunkSizePolicy.Fixed(chunk) }, null, cancel.Token);
+        await using var receiverSide = await stalled.WaitAsync(InProcess.Timeout);
+
+        // Wait until the sender has filled everything it may fill and stopped renting.
+        long plateau = -1;
+        var stableSince = DateTime.UtcNow;
+        while (DateTime.UtcNow - stableSince < TimeSpan.FromSeconds(1))
+        {
+            await Task.Delay(50);
+            var now = pool.TotalRented;
+            if (now != plateau)
+            {
+                plateau = now;
+                stableSince = DateTime.UtcNow;
+            }
+
+            Assert.That(sending.IsCompleted, Is.False, "the sender finished although nobody read");
+        }
+
+        const int fileChunks = (64 << 20) / chunk;
+        Assert.That(plateau, Is.LessThan(fileChunks / 2), "the sender kept reading the file although the peer read nothing");
+        Assert.That(pool.Outstanding, Is.LessThanOrEqualTo(32), "buffers held in the pipeline while stalled");
+
+        await cancel.CancelAsync();
+        Assert.That(async () => await sending.WaitAsync(InProcess.Timeout), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(pool.Outstanding, Is.Zero);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + InProcess.Timeout;
+        while (!condition())
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "condition not met in time");
+            await Task.Delay(10);
+        }
+    }
+
+    private sealed class CancelWhenStarted(CancellationTokenSource cancel, long afterBytes) : ITransferObserver
+    {
+        public bool Cancelled { get; private set; }
+
+        public void OnProgress(TransferProgress progress)
+        {
+            if (!Cancelled && progress.BytesDone >= afterBytes && progress.BytesDone < progress.BytesTotal)
+            {
+                Cancelled = true;
+                cancel.Cancel();
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Buffers;
+using MessagePack;
+using PeerFlow.Protocol;
+using PeerFlow.Protocol.Messages;
+
+namespace PeerFlow.Protocol.Tests;
+
+public sealed class ControlMessageTests
+{
+    [Test]
+    public void EveryMessageKind_RoundTrips()
+    {
+        ControlMessage[] messages =
+        [
+            new Hello { ProtocolVersion = 1, MinProtocolVersion = 1, Software = "x", Capabilities = ["lz4"] },
+            new HelloReply { ProtocolVersion = 1, Software = "y", Capabilities = [] },
+            new TransferOffer { TransferId = new byte[16], Roots = ["a", "b"], TotalFiles = 3, TotalDirectories = 1, TotalBytes = 99, ChunkSize = 1 << 20 },
+            new TransferReply { Accepted = true, RootNames = ["a (1)"] },
+            new EntryBatch { Entries = [new EntryInfo { Id = 1, Path = "a/b", Kind = EntryKind.File, Size = 5, ModifiedUnixNanoseconds = 1_700_000_000_000_000_000, Mode = 420 }] },
+            new FileEnd { Id = 1, Length = 5, Hash = new byte[16] },
+            new FileAbort { Id = 2, Reason = "gone" },
+            new TransferEnd { Files = 1, Directories = 0, Bytes = 5 },
+            new TransferSummary { Success = true, FilesWritten = 1, BytesWritten = 5, Failures = [new EntryFailure { Path = "p", Reason = "r" }] },
+            new ErrorMessage { Code = ErrorCode.InvalidPath, Message = "no" },
+        ];
+        foreach (var message in messages)
+        {
+            var bytes = MessagePackSerializer.Serialize(message, ControlMessageSerializer.Options);
+            var back = ControlMessageSerializer.Deserialize(new ReadOnlySequence<byte>(bytes));
+            Assert.That(back.GetType(), Is.EqualTo(message.GetType()));
+            Assert.That(MessagePackSerializer.Serialize(back, ControlMessageSerializer.Options), Is.EqualTo(bytes), message.GetType().Name);
+        }
+    }
+
+    [Test]
+    public void WireShape_IsUnionKeyThenPositionalArray()
+    {
+        // docs/PROTOCOL.md promises this exact encoding: [kind, [field0, field1, ...]].
+        var bytes = MessagePackSerializer.Serialize<ControlMessage>(new FileAbort { Id = 2, Reason = "x" }, ControlMessageSerializer.Options);
+        Assert.That(bytes, Is.EqualTo(new byte[] { 0x92, 0x06, 0x92, 0x02, 0xa1, (byte)'x' }));
+    }
+
+    [Test]
+    public void UnknownMessageKind_IsAProtocolError()
+    {
+        var bytes = new byte[] { 0x92, 0x7f, 0x90 };
+        Assert.Throws<ProtocolException>(() => ControlMessageSerializer.Deserialize(new ReadOnlySequence<byte>(bytes)));
+    }
+
+    [Test]
+    public void TrailingBytes_AreAProtocolError()
+    {
+        var bytes = MessagePackSerializer.Serialize<ControlMessage>(new TransferEnd(), ControlMessageSerializer.Options).Append((byte)0xc0).ToArray();
+        Assert.Throws<ProtocolException>(() => ControlMessageSerializer.Deserialize(new ReadOnlySequence<byte>(bytes)));
+    }
+
+    [Test]
+    public void NewerPeerWithExtraTrailingFields_IsUnderstood()
+    {
+        // [kind 6 (FileAbort), [id, reason, <a field from a future version>]]
+        var bytes = new byte[] { 0x92, 0x06, 0x93, 0x02, 0xa1, (byte)'x', 0x2a };
+        var message = (FileAbort)ControlMessageSerializer.Deserialize(new ReadOnlySequence<byte>(bytes));
+        Assert.That(message.Reason, Is.EqualTo("x"));
+    }
+
+    [Test]
+    public void DeeplyNestedInput_IsRejectedNotAStackOverflow()
+    {
+        var bytes = new byte[] { 0x92, 0x04, 0x91 }.Concat(Enumerable.Repeat((byte)0x91, 10_000)).Append((byte)0xc0).ToArray();
+        Assert.Throws<ProtocolException>(() => ControlMessageSerializer.Deserialize(new ReadOnlySequence<byte>(bytes)));
+    }
+
+    [Test]
+    public void RandomGarbage_IsAlwaysAProtocolError()
+    {
+        var random = new Random(99);
+        for (var i = 0; i < 5_000; i++)
+        {
+            var bytes = new byte[random.Next(1, 48)];
+            random.NextBytes(bytes);
+            try
+            {
+                ControlMessageSerializer.Deserialize(new ReadOnlySequence<byte>(bytes));
+            }
+            catch (ProtocolException)
+            {
+            }
+        }
+    }
+}

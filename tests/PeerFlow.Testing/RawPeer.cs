@@ -1,0 +1,77 @@
+using System.Buffers;
+using System.Net;
+using PeerFlow.Protocol;
+using PeerFlow.Protocol.Framing;
+using PeerFlow.Protocol.Messages;
+using PeerFlow.Session;
+using PeerFlow.Transports;
+
+namespace PeerFlow.Testing;
+
+/// <summary>
+/// A test client that speaks PeerFlow's wire protocol directly, frame by frame, so tests can send what a real
+/// sender never would (hostile paths, bad hashes, stray data).
+/// </summary>
+public sealed class RawPeer : IAsyncDisposable
+{
+    private RawPeer(ITransportConnection connection)
+    {
+        Connection = connection;
+        Frames = new FrameConnection(connection);
+    }
+
+    public ITransportConnection Connection { get; }
+
+    public FrameConnection Frames { get; }
+
+    public static async Task<RawPeer> ConnectAsync(ITransportFactory factory, EndPoint endPoint)
+        => new(await factory.ConnectAsync(endPoint));
+
+    /// <summary>Preface + Hello, then the receiver's preface + HelloReply.</summary>
+    public async Task<HelloReply> HandshakeAsync(int version = ProtocolConstants.Version)
+    {
+        FrameWriter.WritePreface(Frames.Output);
+        Send(new Hello { ProtocolVersion = version, MinProtocolVersion = version, Software = "RawPeer", Capabilities = [ProtocolConstants.CapabilityLz4] });
+        await FlushAsync();
+        await Frames.ReadPrefaceAsync(CancellationToken.None);
+        return await Frames.ReadControlAsync<HelloReply>(CancellationToken.None);
+    }
+
+    public async Task<TransferReply> OfferAsync(params string[] roots)
+    {
+        Send(new TransferOffer { TransferId = Guid.NewGuid().ToByteArray(), Roots = roots, ChunkSize = 1 << 20 });
+        await FlushAsync();
+        return await Frames.ReadControlAsync<TransferReply>(CancellationToken.None);
+    }
+
+    public void Send(ControlMessage message) => FrameWriter.WriteControl(Frames.Output, message);
+
+    public void SendData(uint fileId, long offset, byte[] data) => FrameWriter.WriteData(Frames.Output, fileId, offset, data.Length, data, compressed: false);
+
+    public void SendRaw(byte[] bytes) => Frames.Output.Write(bytes.AsSpan());
+
+    public async Task FlushAsync() => await Frames.Output.FlushAsync();
+
+    /// <summary>Declares one file, sends its content and a correct (or deliberately wrong) hash.</summary>
+    public void SendFile(uint id, string path, byte[] content, bool corruptHash = false)
+    {
+        Send(new EntryBatch { Entries = [new EntryInfo { Id = id, Path = path, Kind = EntryKind.File, Size = content.Length, ModifiedUnixNanoseconds = 0, Mode = 420 }] });
+        if (content.Length > 0)
+        {
+            SendData(id, 0, content);
+        }
+
+        var hash = System.IO.Hashing.XxHash128.Hash(content);
+        if (corruptHash)
+        {
+            hash[0] ^= 0xff;
+        }
+
+        Send(new FileEnd { Id = id, Length = content.Length, Hash = hash });
+    }
+
+    /// <summary>The receiver's next message; its <see cref="ErrorMessage"/> comes back as <see cref="PeerErrorException"/>.</summary>
+    public Task<ControlMessage> ReadAsync() => Frames.ReadControlAsync(CancellationToken.None).AsTask();
+
+    public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
+}
