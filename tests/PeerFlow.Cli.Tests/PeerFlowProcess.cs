@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace PeerFlow.Cli.Tests;
+
+/// <summary>Runs the real <c>peerflow</c> CLI as a child process.</summary>
+internal sealed partial class PeerFlowProcess : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly TaskCompletionSource<string> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private PeerFlowProcess(Process process) => _process = process;
+
+    public static string CliPath => Environment.GetEnvironmentVariable("PEERFLOW_CLI")
+        ?? typeof(PeerFlowProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "PeerFlowCli").Value!;
+
+    public string Stdout
+    {
+        get
+        {
+            lock (_stdout)
+            {
+                return _stdout.ToString();
+            }
+        }
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    public static PeerFlowProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        info.ArgumentList.Add(CliPath);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var result = new PeerFlowProcess(process);
+        process.OutputDataReceived += (_, e) => result.OnStdout(e.Data);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (result._stderr)
+                {
+                    result._stderr.AppendLine(e.Data);
+                }
+            }
+        };
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return result;
+    }
+
+    /// <summary>Runs to the end and returns the exit code.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+        => await RunAsync(args, null);
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, IDictionary<string, string>? environment)
+    {
+        await using var process = Start(args, environment);
+        var code = await process.WaitForExitAsync();
+        return (code, process.Stdout, process.Stderr);
+    }
+
+    /// <summary>Starts <c>peerflow receive</c> on 127.0.0.1, port 0, and returns once it printed where it listens.</summary>
+    public static async Task<(PeerFlowProcess Process, string Address)> StartReceiverAsync(string destination, params string[] extra)
+    {
+        var process = Start(["receive", "--listen", "127.0.0.1:0", "--dest", destination, .. extra]);
+        var address = await process._listening.Task.WaitAsync(Timeout);
+        return (process, address);
+    }
+
+    public async Task<int> WaitForExitAsync()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"peerflow did not exit within {Timeout}. stdout:\n{Stdout}\nstderr:\n{Stderr}");
+        }
+
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void OnStdout(string? line)
+    {
+        if (line is null)
+        {
+            _listening.TrySetException(new InvalidOperationException($"peerflow ended without listening. stderr:\n{Stderr}"));
+            return;
+        }
+
+        lock (_stdout)
+        {
+            _stdout.AppendLine(line);
+        }
+
+        var match = ListeningLine().Match(line);
+        if (match.Success)
+        {
+            _listening.TrySetResult(match.Groups[1].Value);
+        }
+    }
+
+    [GeneratedRegex(@"listening on (\S+:\d+)")]
+    private static partial Regex ListeningLine();
+}
