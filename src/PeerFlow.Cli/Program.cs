@@ -1,4 +1,5 @@
 using System.CommandLine;
+
 using PeerFlow.Cli.Commands;
 using PeerFlow.Cli.Commands.Copy;
 using PeerFlow.Cli.Commands.Plugins;

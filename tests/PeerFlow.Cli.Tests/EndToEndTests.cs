@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+
 using PeerFlow.Protocol.Messages;
 using PeerFlow.Session;
 using PeerFlow.Testing;

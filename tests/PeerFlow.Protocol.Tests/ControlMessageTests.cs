@@ -1,5 +1,7 @@
 using System.Buffers;
+
 using MessagePack;
+
 using PeerFlow.Protocol;
 using PeerFlow.Protocol.Messages;
 

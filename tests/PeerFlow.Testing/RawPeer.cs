@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+
 using PeerFlow.Protocol;
 using PeerFlow.Protocol.Framing;
 using PeerFlow.Protocol.Messages;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Hashing;
 using System.IO.Pipelines;
 using System.Net;
+
 using PeerFlow.Transports;
 
 namespace PeerFlow.Testing;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+
 using PeerFlow.Cli.Rendering;
 using PeerFlow.Files;
 using PeerFlow.Protocol;

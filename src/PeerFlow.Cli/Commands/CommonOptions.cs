@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+
 using PeerFlow.Compression;
 using PeerFlow.Files;
 using PeerFlow.Plugins;

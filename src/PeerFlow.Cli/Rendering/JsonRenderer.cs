@@ -1,4 +1,5 @@
 using System.Text.Json;
+
 using PeerFlow.Transfers;
 
 namespace PeerFlow.Cli.Rendering;

@@ -1,5 +1,6 @@
 using PeerFlow.Files;
 using PeerFlow.Transfers;
+
 using Spectre.Console;
 
 namespace PeerFlow.Cli.Rendering;

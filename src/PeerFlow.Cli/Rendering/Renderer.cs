@@ -1,4 +1,5 @@
 using PeerFlow.Transfers;
+
 using Spectre.Console;
 
 namespace PeerFlow.Cli.Rendering;

@@ -1,4 +1,5 @@
 using K4os.Compression.LZ4;
+
 using PeerFlow.Buffers;
 
 namespace PeerFlow.Compression;

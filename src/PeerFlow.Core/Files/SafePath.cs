@@ -1,4 +1,5 @@
 using System.Text;
+
 using PeerFlow.Protocol;
 
 namespace PeerFlow.Files;

@@ -1,5 +1,7 @@
 using System.IO.Hashing;
+
 using Microsoft.Win32.SafeHandles;
+
 using PeerFlow.Protocol.Messages;
 
 namespace PeerFlow.Pipeline;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Threading.Tasks.Dataflow;
+
 using PeerFlow.Buffers;
 using PeerFlow.Compression;
 using PeerFlow.Protocol;

@@ -1,5 +1,6 @@
 using System.IO.Hashing;
 using System.Threading.Tasks.Dataflow;
+
 using PeerFlow.Buffers;
 using PeerFlow.Compression;
 using PeerFlow.Files;

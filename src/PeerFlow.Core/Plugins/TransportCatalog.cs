@@ -1,5 +1,7 @@
 using System.Reflection;
+
 using McMaster.NETCore.Plugins;
+
 using PeerFlow.Transports;
 
 namespace PeerFlow.Plugins;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+
 using PeerFlow.Transports;
 
 namespace PeerFlow.Transfers;

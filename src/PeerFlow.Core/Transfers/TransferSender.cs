@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+
 using PeerFlow.Buffers;
 using PeerFlow.Compression;
 using PeerFlow.Files;

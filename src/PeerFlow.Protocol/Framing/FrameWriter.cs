@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
+
 using MessagePack;
+
 using PeerFlow.Protocol.Messages;
 
 namespace PeerFlow.Protocol.Framing;

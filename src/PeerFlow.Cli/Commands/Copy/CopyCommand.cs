@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+
 using PeerFlow.Cli.Commands.Send;
 using PeerFlow.Transfers;
 

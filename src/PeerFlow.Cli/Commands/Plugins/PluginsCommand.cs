@@ -1,4 +1,5 @@
 using System.CommandLine;
+
 using PeerFlow.Plugins;
 
 namespace PeerFlow.Cli.Commands.Plugins;

@@ -1,5 +1,7 @@
 using System.CommandLine;
+
 using Microsoft.Extensions.Logging;
+
 using PeerFlow.Transfers;
 
 namespace PeerFlow.Cli.Commands.Receive;

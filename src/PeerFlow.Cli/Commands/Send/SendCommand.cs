@@ -1,4 +1,5 @@
 using System.CommandLine;
+
 using PeerFlow.Files;
 using PeerFlow.Transfers;
 
