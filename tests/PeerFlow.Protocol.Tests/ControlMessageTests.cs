@@ -9,10 +9,7 @@ namespace PeerFlow.Protocol.Tests;
 
 public sealed class ControlMessageTests
 {
-    [Test]
-    public void EveryMessageKind_RoundTrips()
-    {
-        ControlMessage[] messages =
+    private static readonly ControlMessage[] AllKinds =
         [
             new Hello { ProtocolVersion = 1, MinProtocolVersion = 1, Software = "x", Capabilities = ["lz4"] },
             new HelloReply { ProtocolVersion = 1, Software = "y", Capabilities = [] },
@@ -25,20 +22,39 @@ public sealed class ControlMessageTests
             new TransferSummary { Success = true, FilesWritten = 1, BytesWritten = 5, Failures = [new EntryFailure { Path = "p", Reason = "r" }] },
             new ErrorMessage { Code = ErrorCode.InvalidPath, Message = "no" },
         ];
-        foreach (var message in messages)
-        {
-            var bytes = MessagePackSerializer.Serialize(message, ControlMessageSerializer.Options);
-            var back = ControlMessageSerializer.Deserialize(new ReadOnlySequence<byte>(bytes));
-            Assert.That(back.GetType(), Is.EqualTo(message.GetType()));
-            Assert.That(MessagePackSerializer.Serialize(back, ControlMessageSerializer.Options), Is.EqualTo(bytes), message.GetType().Name);
-        }
+
+    private static byte[] Encode(ControlMessage message)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        ControlMessageSerializer.Serialize(buffer, message);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    [TestCaseSource(nameof(AllKinds))]
+    public void EveryMessageKind_RoundTrips(ControlMessage message)
+    {
+        var bytes = Encode(message);
+        var back = ControlMessageSerializer.Deserialize(new ReadOnlySequence<byte>(bytes));
+        Assert.That(back.GetType(), Is.EqualTo(message.GetType()));
+        Assert.That(Encode(back), Is.EqualTo(bytes));
+    }
+
+    [TestCaseSource(nameof(AllKinds))]
+    public void HandWrittenFormatter_MatchesTheAttributeSchema(ControlMessage message)
+    {
+        // The [MessagePackObject]/[Key]/[Union] attributes are the schema; MessagePack's own attribute-driven resolver
+        // must produce byte for byte what the hand-written formatter writes, and read it back the same way.
+        var byAttributes = MessagePackSerializer.Serialize(message, MessagePackSerializerOptions.Standard);
+        Assert.That(Encode(message), Is.EqualTo(byAttributes));
+        var readByAttributes = MessagePackSerializer.Deserialize<ControlMessage>(Encode(message), MessagePackSerializerOptions.Standard);
+        Assert.That(Encode(readByAttributes), Is.EqualTo(byAttributes));
     }
 
     [Test]
     public void WireShape_IsUnionKeyThenPositionalArray()
     {
         // docs/PROTOCOL.md promises this exact encoding: [kind, [field0, field1, ...]].
-        var bytes = MessagePackSerializer.Serialize<ControlMessage>(new FileAbort { Id = 2, Reason = "x" }, ControlMessageSerializer.Options);
+        var bytes = Encode(new FileAbort { Id = 2, Reason = "x" });
         Assert.That(bytes, Is.EqualTo(new byte[] { 0x92, 0x06, 0x92, 0x02, 0xa1, (byte)'x' }));
     }
 
@@ -52,7 +68,7 @@ public sealed class ControlMessageTests
     [Test]
     public void TrailingBytes_AreAProtocolError()
     {
-        var bytes = MessagePackSerializer.Serialize<ControlMessage>(new TransferEnd(), ControlMessageSerializer.Options).Append((byte)0xc0).ToArray();
+        var bytes = Encode(new TransferEnd()).Append((byte)0xc0).ToArray();
         Assert.Throws<ProtocolException>(() => ControlMessageSerializer.Deserialize(new ReadOnlySequence<byte>(bytes)));
     }
 

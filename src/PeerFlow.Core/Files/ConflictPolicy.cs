@@ -49,5 +49,6 @@ public static class ConflictNames
         return dot > 0 ? $"{name[..dot]} ({n}){name[dot..]}" : $"{name} ({n})";
     }
 
-    private static bool Exists(string path) => Path.Exists(path) || new FileInfo(path).LinkTarget is not null;
+    /// <summary>True when anything is at <paramref name="path"/>, a dangling symbolic link included (one lstat).</summary>
+    public static bool Exists(string path) => new FileInfo(path).Attributes != (FileAttributes)(-1);
 }

@@ -113,7 +113,8 @@ public sealed class SourceSet
             foreach (var child in children)
             {
                 var childRelative = rel + "/" + child.Name;
-                if (child.LinkTarget is not null)
+                // The link bit comes from the lstat the enumeration already did; LinkTarget would cost a readlink per entry.
+                if ((child.Attributes & FileAttributes.ReparsePoint) != 0)
                 {
                     if (collectWarnings)
                     {

@@ -23,14 +23,14 @@ internal sealed partial class DestinationWriter
         }
 
         var info = new DirectoryInfo(path);
-        if (info.LinkTarget is not null)
+        if (info.Exists && (info.Attributes & FileAttributes.ReparsePoint) != 0)
         {
             throw new IOException($"refusing to write through the symbolic link '{path}'");
         }
 
         if (!info.Exists)
         {
-            if (File.Exists(path))
+            if (File.Exists(path) || (info.Attributes != (FileAttributes)(-1) && (info.Attributes & FileAttributes.ReparsePoint) != 0))
             {
                 throw new IOException($"'{path}' exists and is not a directory");
             }
@@ -85,15 +85,16 @@ internal sealed partial class DestinationWriter
     private bool Place(IncomingFile file)
     {
         var temp = file.TempPath!;
-        if (_options.OnConflict == ConflictPolicy.Overwrite || (file.FreshRoot && !EntryExists(file.FinalPath)))
+        if (_options.OnConflict == ConflictPolicy.Overwrite || file.FreshRoot)
         {
-            // rename(2): atomic, and it replaces a link itself rather than writing through it.
+            // rename(2): atomic, and it replaces a link itself rather than writing through it. In a root this
+            // transfer created, nothing but this transfer's own files can be there, so no check is needed.
             File.Move(temp, file.FinalPath, overwrite: true);
             file.TempPath = null;
             return true;
         }
 
-        if (!EntryExists(file.FinalPath))
+        if (!ConflictNames.Exists(file.FinalPath))
         {
             File.Move(temp, file.FinalPath, overwrite: false);
             file.TempPath = null;
@@ -119,8 +120,6 @@ internal sealed partial class DestinationWriter
                 return false;
         }
     }
-
-    private static bool EntryExists(string path) => Path.Exists(path) || new FileInfo(path).LinkTarget is not null;
 
     private void Discard(IncomingFile file, string reason)
     {

@@ -114,7 +114,7 @@ internal sealed partial class DestinationWriter
                 }
 
                 var file = new IncomingFile(entry, finalPath, display, root.Fresh);
-                if (_options.OnConflict == ConflictPolicy.Skip && !root.Fresh && EntryExists(finalPath))
+                if (_options.OnConflict == ConflictPolicy.Skip && !root.Fresh && ConflictNames.Exists(finalPath))
                 {
                     file.Discard = true;
                     file.Skipped = true;

@@ -40,7 +40,7 @@ internal sealed record RootPlan(string StoredName, bool Fresh)
                 return (null, $"root '{SafePath.Printable(root)}' is offered twice");
             }
 
-            var existing = Path.Exists(Path.Join(destination, root)) || new FileInfo(Path.Join(destination, root)).LinkTarget is not null;
+            var existing = ConflictNames.Exists(Path.Join(destination, root));
             var stored = root;
             if (existing)
             {
@@ -69,8 +69,7 @@ internal sealed record RootPlan(string StoredName, bool Fresh)
         for (var n = 1; ; n++)
         {
             var candidate = ConflictNames.Candidate(root, n, isDirectory: !Path.HasExtension(root));
-            var full = Path.Join(destination, candidate);
-            if (!taken.Contains(candidate) && !Path.Exists(full) && new FileInfo(full).LinkTarget is null)
+            if (!taken.Contains(candidate) && !ConflictNames.Exists(Path.Join(destination, candidate)))
             {
                 return candidate;
             }

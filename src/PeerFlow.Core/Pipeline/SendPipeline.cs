@@ -20,7 +20,8 @@ namespace PeerFlow.Pipeline;
 internal sealed class SendPipeline
 {
     private const int EntryBatchSize = 256;
-    private const int FlushThreshold = 1024 * 1024;
+    private const int FlushThreshold = 256 * 1024;
+    private const long FlushInterval = 5;
 
     private readonly FrameConnection _connection;
     private readonly SourceSet _sources;
@@ -33,6 +34,7 @@ internal sealed class SendPipeline
     private readonly List<TransferFailure> _failures = [];
     private ActionBlock<SendItem>? _writer;
     private long _unflushed;
+    private long _lastFlush;
     private long _files;
     private long _directories;
     private long _bytes;
@@ -182,7 +184,9 @@ internal sealed class SendPipeline
             long sent = 0;
             if (entry.Size > 0)
             {
-                using var handle = File.OpenHandle(entry.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+                // Read-ahead advice only pays for files bigger than one chunk; for small files it is one more syscall.
+                var hint = entry.Size > _options.ChunkSize.MaxChunk ? FileOptions.SequentialScan : FileOptions.None;
+                using var handle = File.OpenHandle(entry.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, hint);
                 var chunkSize = _options.ChunkSize.ChunkFor(entry.Size);
                 while (sent < entry.Size)
                 {
@@ -321,10 +325,14 @@ internal sealed class SendPipeline
                     break;
             }
 
-            // Flush when nothing else is queued (latency) or enough has gathered (throughput), not per frame.
-            if (_unflushed >= FlushThreshold || _writer!.InputCount == 0)
+            // Flush when enough has gathered, at the end, or when the queue ran dry and the last flush is not recent.
+            // Flushing every time the queue is momentarily empty would cost a send (and a wake-up of the receiver)
+            // per small file; the time bound keeps a stalled source from holding small frames back for long.
+            var now = Environment.TickCount64;
+            if (_unflushed >= FlushThreshold || item is ControlItem { Message: TransferEnd } || (_writer!.InputCount == 0 && now - _lastFlush >= FlushInterval))
             {
                 _unflushed = 0;
+                _lastFlush = now;
                 await _connection.FlushAsync(_fault.Token).ConfigureAwait(false);
             }
         }

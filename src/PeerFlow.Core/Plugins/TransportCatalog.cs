@@ -9,7 +9,8 @@ namespace PeerFlow.Plugins;
 /// <summary>
 /// Finds transport plugins at run time: every <c>DIR/&lt;Name&gt;/&lt;Name&gt;.dll</c> is loaded into its own load
 /// context that shares only the contract assembly with the host. A plugin that fails to load is reported and
-/// skipped; the others still work.
+/// skipped; the others still work. Plugins are loaded on demand: asking for transport <c>x</c> first loads only the
+/// plugin whose folder is named <c>x</c> or ends in <c>.x</c>, which keeps start-up short.
 /// </summary>
 public sealed class TransportCatalog
 {
@@ -18,15 +19,32 @@ public sealed class TransportCatalog
 
     private readonly List<LoadedTransport> _transports = [];
     private readonly List<PluginLoadError> _errors = [];
+    private readonly List<(string Name, string AssemblyPath)> _unloaded = [];
 
     private TransportCatalog(string directory) => Directory = directory;
 
     /// <summary>The directory that was scanned.</summary>
     public string Directory { get; }
 
-    public IReadOnlyList<LoadedTransport> Transports => _transports;
+    /// <summary>Every transport found (loads all plugins).</summary>
+    public IReadOnlyList<LoadedTransport> Transports
+    {
+        get
+        {
+            LoadAll();
+            return _transports;
+        }
+    }
 
-    public IReadOnlyList<PluginLoadError> Errors => _errors;
+    /// <summary>Every plugin that failed to load (loads all plugins).</summary>
+    public IReadOnlyList<PluginLoadError> Errors
+    {
+        get
+        {
+            LoadAll();
+            return _errors;
+        }
+    }
 
     /// <summary>The default plugins directory: <c>$PEERFLOW_PLUGINS_DIR</c>, else <c>plugins/</c> next to the executable.</summary>
     public static string DefaultDirectory()
@@ -49,7 +67,7 @@ public sealed class TransportCatalog
             var assemblyPath = Path.Combine(pluginDirectory, name + ".dll");
             if (File.Exists(assemblyPath))
             {
-                catalog.LoadOne(name, assemblyPath);
+                catalog._unloaded.Add((name, assemblyPath));
             }
         }
 
@@ -60,7 +78,24 @@ public sealed class TransportCatalog
     /// <exception cref="KeyNotFoundException">No loaded plugin has that name; the message lists what there is.</exception>
     public ITransportFactory Get(string name)
     {
-        var found = _transports.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
+        var found = Find(name);
+        if (found is null)
+        {
+            foreach (var candidate in _unloaded.Where(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase) || p.Name.EndsWith("." + name, StringComparison.OrdinalIgnoreCase)).ToList())
+            {
+                _unloaded.Remove(candidate);
+                LoadOne(candidate.Name, candidate.AssemblyPath);
+            }
+
+            found = Find(name);
+        }
+
+        if (found is null)
+        {
+            LoadAll();
+            found = Find(name);
+        }
+
         if (found is not null)
         {
             return found.Factory;
@@ -70,6 +105,18 @@ public sealed class TransportCatalog
         var broken = _errors.FirstOrDefault(e => e.Plugin.Contains(name, StringComparison.OrdinalIgnoreCase));
         var hint = broken is not null ? $"; plugin {broken.Plugin} failed to load: {broken.Message}" : "";
         throw new KeyNotFoundException($"no transport named '{name}' in {Directory} (available: {available}){hint}");
+    }
+
+    private LoadedTransport? Find(string name) => _transports.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    private void LoadAll()
+    {
+        foreach (var (name, assemblyPath) in _unloaded)
+        {
+            LoadOne(name, assemblyPath);
+        }
+
+        _unloaded.Clear();
     }
 
     private void LoadOne(string name, string assemblyPath)

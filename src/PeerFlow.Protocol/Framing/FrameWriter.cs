@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 
-using MessagePack;
 
 using PeerFlow.Protocol.Messages;
 
@@ -42,7 +41,7 @@ public static class FrameWriter
     public static void WriteControl(IBufferWriter<byte> writer, ControlMessage message)
     {
         var body = new ArrayBufferWriter<byte>(256);
-        MessagePackSerializer.Serialize(body, message, ControlMessageSerializer.Options);
+        ControlMessageSerializer.Serialize(body, message);
         if (body.WrittenCount > ProtocolConstants.MaxControlPayload)
         {
             throw new InvalidOperationException($"{message.GetType().Name} is {body.WrittenCount} bytes, over the control frame limit");

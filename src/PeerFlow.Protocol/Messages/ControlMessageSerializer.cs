@@ -1,5 +1,4 @@
 using System.Buffers;
-
 using MessagePack;
 
 namespace PeerFlow.Protocol.Messages;
@@ -7,9 +6,17 @@ namespace PeerFlow.Protocol.Messages;
 /// <summary>MessagePack settings for control messages, hardened for peer input.</summary>
 public static class ControlMessageSerializer
 {
-    /// <summary>Standard resolver, untrusted-data security (bounded depth, collision-resistant hashing).</summary>
+    /// <summary>Untrusted-data security (bounded depth, collision-resistant hashing).</summary>
     public static MessagePackSerializerOptions Options { get; } = MessagePackSerializerOptions.Standard
         .WithSecurity(MessagePackSecurity.UntrustedData.WithMaximumObjectGraphDepth(16));
+
+    /// <summary>Writes one control message.</summary>
+    public static void Serialize(IBufferWriter<byte> output, ControlMessage message)
+    {
+        var writer = new MessagePackWriter(output);
+        ControlMessageFormatter.Instance.Serialize(ref writer, message, Options);
+        writer.Flush();
+    }
 
     /// <summary>Decodes one control message.</summary>
     /// <exception cref="ProtocolException">The payload is not a valid control message.</exception>
@@ -18,12 +25,8 @@ public static class ControlMessageSerializer
         try
         {
             var reader = new MessagePackReader(payload);
-            var message = MessagePackSerializer.Deserialize<ControlMessage>(ref reader, Options);
-            if (message is null)
-            {
-                throw new ProtocolException("control message is nil");
-            }
-
+            var message = ControlMessageFormatter.Instance.Deserialize(ref reader, Options)
+                ?? throw new ProtocolException("control message is nil");
             if (!reader.End)
             {
                 throw new ProtocolException("control frame has bytes after its message");
@@ -38,6 +41,10 @@ public static class ControlMessageSerializer
         catch (EndOfStreamException ex)
         {
             throw new ProtocolException("truncated control message", ex);
+        }
+        catch (OverflowException ex)
+        {
+            throw new ProtocolException("a number in a control message is out of range", ex);
         }
     }
 }

@@ -1,0 +1,327 @@
+using System.Buffers;
+using MessagePack;
+
+namespace PeerFlow.Protocol.Messages;
+
+/// <summary>The per-message readers of <see cref="ControlMessageFormatter"/>.</summary>
+internal sealed partial class ControlMessageFormatter
+{
+    private static Hello ReadHello(ref MessagePackReader reader, ref Fields body)
+    {
+        var m = new Hello();
+        if (body.Next())
+        {
+            m.ProtocolVersion = reader.ReadInt32();
+        }
+
+        if (body.Next())
+        {
+            m.MinProtocolVersion = reader.ReadInt32();
+        }
+
+        if (body.Next())
+        {
+            m.Software = ReadString(ref reader);
+        }
+
+        if (body.Next())
+        {
+            m.Capabilities = ReadStrings(ref reader);
+        }
+
+        if (body.Next())
+        {
+            m.Authentication = ReadBytes(ref reader);
+        }
+
+        return m;
+    }
+
+    private static HelloReply ReadHelloReply(ref MessagePackReader reader, ref Fields body)
+    {
+        var m = new HelloReply();
+        if (body.Next())
+        {
+            m.ProtocolVersion = reader.ReadInt32();
+        }
+
+        if (body.Next())
+        {
+            m.Software = ReadString(ref reader);
+        }
+
+        if (body.Next())
+        {
+            m.Capabilities = ReadStrings(ref reader);
+        }
+
+        if (body.Next())
+        {
+            m.Authentication = ReadBytes(ref reader);
+        }
+
+        return m;
+    }
+
+    private static TransferOffer ReadOffer(ref MessagePackReader reader, ref Fields body)
+    {
+        var m = new TransferOffer();
+        if (body.Next())
+        {
+            m.TransferId = ReadBytes(ref reader) ?? [];
+        }
+
+        if (body.Next())
+        {
+            m.Roots = ReadStrings(ref reader);
+        }
+
+        if (body.Next())
+        {
+            m.TotalFiles = reader.ReadInt64();
+        }
+
+        if (body.Next())
+        {
+            m.TotalDirectories = reader.ReadInt64();
+        }
+
+        if (body.Next())
+        {
+            m.TotalBytes = reader.ReadInt64();
+        }
+
+        if (body.Next())
+        {
+            m.ChunkSize = reader.ReadInt32();
+        }
+
+        return m;
+    }
+
+    private static TransferReply ReadReply(ref MessagePackReader reader, ref Fields body)
+    {
+        var m = new TransferReply();
+        if (body.Next())
+        {
+            m.Accepted = reader.ReadBoolean();
+        }
+
+        if (body.Next())
+        {
+            m.Reason = reader.TryReadNil() ? null : reader.ReadString();
+        }
+
+        if (body.Next())
+        {
+            m.RootNames = ReadStrings(ref reader);
+        }
+
+        return m;
+    }
+
+    private static FileEnd ReadFileEnd(ref MessagePackReader reader, ref Fields body)
+    {
+        var m = new FileEnd();
+        if (body.Next())
+        {
+            m.Id = reader.ReadUInt32();
+        }
+
+        if (body.Next())
+        {
+            m.Length = reader.ReadInt64();
+        }
+
+        if (body.Next())
+        {
+            m.Hash = ReadBytes(ref reader) ?? [];
+        }
+
+        return m;
+    }
+
+    private static FileAbort ReadFileAbort(ref MessagePackReader reader, ref Fields body)
+    {
+        var m = new FileAbort();
+        if (body.Next())
+        {
+            m.Id = reader.ReadUInt32();
+        }
+
+        if (body.Next())
+        {
+            m.Reason = ReadString(ref reader);
+        }
+
+        return m;
+    }
+
+    private static TransferEnd ReadTransferEnd(ref MessagePackReader reader, ref Fields body)
+    {
+        var m = new TransferEnd();
+        if (body.Next())
+        {
+            m.Files = reader.ReadInt64();
+        }
+
+        if (body.Next())
+        {
+            m.Directories = reader.ReadInt64();
+        }
+
+        if (body.Next())
+        {
+            m.Bytes = reader.ReadInt64();
+        }
+
+        return m;
+    }
+
+    private static TransferSummary ReadSummary(ref MessagePackReader reader, ref Fields body, MessagePackSerializerOptions options)
+    {
+        var m = new TransferSummary();
+        if (body.Next())
+        {
+            m.Success = reader.ReadBoolean();
+        }
+
+        if (body.Next())
+        {
+            m.FilesWritten = reader.ReadInt64();
+        }
+
+        if (body.Next())
+        {
+            m.DirectoriesCreated = reader.ReadInt64();
+        }
+
+        if (body.Next())
+        {
+            m.BytesWritten = reader.ReadInt64();
+        }
+
+        if (body.Next())
+        {
+            m.FilesSkipped = reader.ReadInt64();
+        }
+
+        if (body.Next())
+        {
+            m.Failures = ReadFailures(ref reader, options);
+        }
+
+        return m;
+    }
+
+    private static ErrorMessage ReadError(ref MessagePackReader reader, ref Fields body)
+    {
+        var m = new ErrorMessage();
+        if (body.Next())
+        {
+            m.Code = (ErrorCode)reader.ReadInt32();
+        }
+
+        if (body.Next())
+        {
+            m.Message = ReadString(ref reader);
+        }
+
+        return m;
+    }
+
+    private static EntryInfo[] ReadEntries(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        var count = reader.ReadArrayHeader();
+        var entries = new EntryInfo[count];
+        for (var i = 0; i < count; i++)
+        {
+            options.Security.DepthStep(ref reader);
+            var fields = new Fields(reader.ReadArrayHeader());
+            var e = new EntryInfo();
+            if (fields.Next())
+            {
+                e.Id = reader.ReadUInt32();
+            }
+
+            if (fields.Next())
+            {
+                e.Path = ReadString(ref reader);
+            }
+
+            if (fields.Next())
+            {
+                e.Kind = (EntryKind)reader.ReadByte();
+            }
+
+            if (fields.Next())
+            {
+                e.Size = reader.ReadInt64();
+            }
+
+            if (fields.Next())
+            {
+                e.ModifiedUnixNanoseconds = reader.ReadInt64();
+            }
+
+            if (fields.Next())
+            {
+                e.Mode = reader.ReadInt32();
+            }
+
+            fields.SkipRest(ref reader);
+            reader.Depth--;
+            entries[i] = e;
+        }
+
+        return entries;
+    }
+
+    private static EntryFailure[] ReadFailures(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        var count = reader.ReadArrayHeader();
+        var failures = new EntryFailure[count];
+        for (var i = 0; i < count; i++)
+        {
+            options.Security.DepthStep(ref reader);
+            var fields = new Fields(reader.ReadArrayHeader());
+            var f = new EntryFailure();
+            if (fields.Next())
+            {
+                f.Path = ReadString(ref reader);
+            }
+
+            if (fields.Next())
+            {
+                f.Reason = ReadString(ref reader);
+            }
+
+            fields.SkipRest(ref reader);
+            reader.Depth--;
+            failures[i] = f;
+        }
+
+        return failures;
+    }
+
+    private static string ReadString(ref MessagePackReader reader) => reader.ReadString() ?? "";
+
+    private static byte[]? ReadBytes(ref MessagePackReader reader) => reader.ReadBytes() is { } bytes ? bytes.ToArray() : null;
+
+    private static string[] ReadStrings(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil())
+        {
+            return [];
+        }
+
+        var count = reader.ReadArrayHeader();
+        var items = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            items[i] = ReadString(ref reader);
+        }
+
+        return items;
+    }
+}

@@ -1,0 +1,60 @@
+using MessagePack;
+
+namespace PeerFlow.Protocol.Messages;
+
+/// <summary>The collection writers of <see cref="ControlMessageFormatter"/>.</summary>
+internal sealed partial class ControlMessageFormatter
+{
+    private static void WriteStrings(ref MessagePackWriter writer, string[]? items)
+    {
+        if (items is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        writer.WriteArrayHeader(items.Length);
+        foreach (var item in items)
+        {
+            writer.Write(item);
+        }
+    }
+
+    private static void WriteEntries(ref MessagePackWriter writer, EntryInfo[]? entries)
+    {
+        if (entries is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        writer.WriteArrayHeader(entries.Length);
+        foreach (var e in entries)
+        {
+            writer.WriteArrayHeader(6);
+            writer.Write(e.Id);
+            writer.Write(e.Path);
+            writer.Write((byte)e.Kind);
+            writer.Write(e.Size);
+            writer.Write(e.ModifiedUnixNanoseconds);
+            writer.Write(e.Mode);
+        }
+    }
+
+    private static void WriteFailures(ref MessagePackWriter writer, EntryFailure[]? failures)
+    {
+        if (failures is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        writer.WriteArrayHeader(failures.Length);
+        foreach (var f in failures)
+        {
+            writer.WriteArrayHeader(2);
+            writer.Write(f.Path);
+            writer.Write(f.Reason);
+        }
+    }
+}
