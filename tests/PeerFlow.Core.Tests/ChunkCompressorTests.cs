@@ -1,4 +1,5 @@
 using System.Text;
+
 using PeerFlow.Buffers;
 using PeerFlow.Compression;
 

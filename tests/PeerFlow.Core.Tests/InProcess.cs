@@ -1,4 +1,5 @@
 using System.Net;
+
 using PeerFlow.Files;
 using PeerFlow.Testing;
 using PeerFlow.Transfers;

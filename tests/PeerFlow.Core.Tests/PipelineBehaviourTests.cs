@@ -1,4 +1,5 @@
 using System.Net;
+
 using PeerFlow.Buffers;
 using PeerFlow.Files;
 using PeerFlow.Protocol.Framing;

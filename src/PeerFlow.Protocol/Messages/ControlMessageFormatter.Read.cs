@@ -1,4 +1,5 @@
 using System.Buffers;
+
 using MessagePack;
 
 namespace PeerFlow.Protocol.Messages;
