@@ -76,6 +76,7 @@ public sealed class EndToEndTests
         TestTrees.AssertSameTree(source, Path.Combine(Dest, "small"));
     }
 
+    [TestCase("auto")]
     [TestCase("lz4")]
     [TestCase("none")]
     public async Task CompressibleAndIncompressibleData_ArriveWithEitherCompression(string compression)

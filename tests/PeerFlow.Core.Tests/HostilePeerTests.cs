@@ -197,6 +197,27 @@ public sealed class HostilePeerTests
             await peer.FlushAsync();
             var error = Assert.ThrowsAsync<ProtocolException>(() => result.WaitAsync(InProcess.Timeout));
             Assert.That(error!.Message, Does.Contain("preface"));
+
+            // A client that does not speak PeerFlow gets no answer at all, only the end of the connection.
+            long answered = 0;
+            try
+            {
+                while (true)
+                {
+                    var read = await peer.Frames.Input.ReadAsync().AsTask().WaitAsync(InProcess.Timeout);
+                    answered += read.Buffer.Length;
+                    peer.Frames.Input.AdvanceTo(read.Buffer.End);
+                    if (read.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (Transports.TransportException)
+            {
+            }
+
+            Assert.That(answered, Is.Zero);
         }
     }
 

@@ -19,6 +19,7 @@ public sealed class TransferTests
     private string Dest => _dir.Combine("dest");
 
     [TestCase(CompressionMode.Lz4, 0)]
+    [TestCase(CompressionMode.Auto, 0)]
     [TestCase(CompressionMode.None, 0)]
     [TestCase(CompressionMode.Lz4, 4096)]
     public async Task MixedTree_ArrivesIdentical_AndEveryBufferComesBack(CompressionMode compression, int fixedChunk)

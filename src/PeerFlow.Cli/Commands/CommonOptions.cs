@@ -14,7 +14,7 @@ internal sealed class CommonOptions
 {
     public Option<string?> Transport { get; } = new("--transport") { Description = "Transport plugin to use (see 'peerflow plugins'); default tcp, loopback for copy" };
 
-    public Option<string> Compression { get; } = new("--compression") { Description = "Chunk compression", DefaultValueFactory = _ => "lz4" };
+    public Option<string> Compression { get; } = new("--compression") { Description = "LZ4 per chunk: auto (while the link is the bottleneck), lz4 (always), none", DefaultValueFactory = _ => "auto" };
 
     public Option<string?> ChunkSize { get; } = new("--chunk-size") { Description = "Fixed chunk size, e.g. 256K, 1M, 4M (default: adaptive, 256 KiB to 1 MiB)" };
 
@@ -26,7 +26,7 @@ internal sealed class CommonOptions
 
     public CommonOptions()
     {
-        Compression.AcceptOnlyFromAmong("lz4", "none");
+        Compression.AcceptOnlyFromAmong("auto", "lz4", "none");
         Output.AcceptOnlyFromAmong("text", "json");
     }
 
@@ -56,7 +56,12 @@ internal sealed class CommonOptions
 
     public SendOptions SendOptions(ParseResult result) => new()
     {
-        Compression = result.GetValue(Compression) == "none" ? CompressionMode.None : CompressionMode.Lz4,
+        Compression = result.GetValue(Compression) switch
+        {
+            "none" => CompressionMode.None,
+            "lz4" => CompressionMode.Lz4,
+            _ => CompressionMode.Auto,
+        },
         ChunkSize = ParseChunkSize(result.GetValue(ChunkSize)),
     };
 

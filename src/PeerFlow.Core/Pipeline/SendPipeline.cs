@@ -30,6 +30,7 @@ internal sealed class SendPipeline
     private readonly ProgressTracker _progress;
     private readonly ITransferObserver _observer;
     private readonly PipelineFault _fault;
+    private readonly CompressionGovernor _governor;
     private readonly Lock _failuresLock = new();
     private readonly List<TransferFailure> _failures = [];
     private ActionBlock<SendItem>? _writer;
@@ -48,7 +49,11 @@ internal sealed class SendPipeline
         _progress = progress;
         _observer = observer;
         _fault = fault;
+        _governor = new CompressionGovernor(options.Compression);
     }
+
+    /// <summary>The compression decisions of this transfer.</summary>
+    public CompressionGovernor Compression => _governor;
 
     public long Files => _files;
 
@@ -74,7 +79,7 @@ internal sealed class SendPipeline
         _writer = new ActionBlock<SendItem>(WriteAsync, Options(1, _options.Capacity * 2, token));
         ITargetBlock<SendItem> head = _writer;
         TransformBlock<SendItem, SendItem>? compress = null;
-        if (_options.Compression == CompressionMode.Lz4)
+        if (_options.Compression != CompressionMode.None)
         {
             compress = new TransformBlock<SendItem, SendItem>(Compress, Options(1, _options.Capacity, token));
             compress.LinkTo(_writer, new DataflowLinkOptions { PropagateCompletion = true });
@@ -279,6 +284,12 @@ internal sealed class SendPipeline
         {
             if (item is ChunkItem { Compressed: false } chunk)
             {
+                _governor.Observe(chunk.OriginalLength);
+                if (!_governor.Enabled)
+                {
+                    return item;
+                }
+
                 var compressed = ChunkCompressor.TryCompress(chunk.Data.Span, _pool);
                 if (compressed is not null)
                 {

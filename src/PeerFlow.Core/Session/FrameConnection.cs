@@ -27,6 +27,16 @@ public sealed class FrameConnection
 
     public PipeWriter Output { get; }
 
+    /// <summary>Whether our preface has been written; frames, error messages included, may only follow it.</summary>
+    public bool PrefaceWritten { get; private set; }
+
+    /// <summary>Writes our preface (not flushed).</summary>
+    public void WritePreface()
+    {
+        FrameWriter.WritePreface(Output);
+        PrefaceWritten = true;
+    }
+
     /// <summary>Flushes the output; fails if the peer is gone.</summary>
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
@@ -140,9 +150,17 @@ public sealed class FrameConnection
         }
     }
 
-    /// <summary>Best effort: tell the peer why we stop. Never throws; false if the message could not be sent.</summary>
+    /// <summary>
+    /// Best effort: tell the peer why we stop. Never throws; false if the message could not be sent, or may not be:
+    /// before our preface (the peer did not even speak PeerFlow), nothing is answered.
+    /// </summary>
     public async ValueTask<bool> TrySendErrorAsync(ErrorCode code, string message)
     {
+        if (!PrefaceWritten)
+        {
+            return false;
+        }
+
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));

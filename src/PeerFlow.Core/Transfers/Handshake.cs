@@ -15,7 +15,7 @@ internal static class Handshake
     /// <summary>Connecting side: preface + Hello, then the peer's preface + HelloReply. Returns the shared capabilities.</summary>
     public static async Task<HashSet<string>> ConnectAsync(FrameConnection connection, CancellationToken cancellationToken)
     {
-        FrameWriter.WritePreface(connection.Output);
+        connection.WritePreface();
         FrameWriter.WriteControl(connection.Output, new Hello
         {
             ProtocolVersion = ProtocolConstants.Version,
@@ -38,9 +38,10 @@ internal static class Handshake
     public static async Task<HashSet<string>> AcceptAsync(FrameConnection connection, CancellationToken cancellationToken)
     {
         await connection.ReadPrefaceAsync(cancellationToken).ConfigureAwait(false);
+        // The peer speaks PeerFlow: from here on it gets our preface and, if anything goes wrong, a reason.
+        connection.WritePreface();
         var hello = await connection.ReadControlAsync<Hello>(cancellationToken).ConfigureAwait(false);
         var version = Math.Min(hello.ProtocolVersion, ProtocolConstants.Version);
-        FrameWriter.WritePreface(connection.Output);
         if (version < Math.Max(hello.MinProtocolVersion, ProtocolConstants.MinVersion))
         {
             var message = $"no common protocol version: the peer speaks {hello.MinProtocolVersion}..{hello.ProtocolVersion}, this receiver {ProtocolConstants.MinVersion}..{ProtocolConstants.Version}";

@@ -7,7 +7,7 @@ namespace PeerFlow.Transfers;
 /// <summary>Settings of the sending side.</summary>
 public sealed class SendOptions
 {
-    public CompressionMode Compression { get; init; } = CompressionMode.Lz4;
+    public CompressionMode Compression { get; init; } = CompressionMode.Auto;
 
     public ChunkSizePolicy ChunkSize { get; init; } = ChunkSizePolicy.Default;
 

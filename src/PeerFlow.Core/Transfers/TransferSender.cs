@@ -67,7 +67,7 @@ public static class TransferSender
         }
 
         var effective = options;
-        if (options.Compression == CompressionMode.Lz4 && !capabilities.Contains(ProtocolConstants.CapabilityLz4))
+        if (options.Compression != CompressionMode.None && !capabilities.Contains(ProtocolConstants.CapabilityLz4))
         {
             effective = new SendOptions { Compression = CompressionMode.None, ChunkSize = options.ChunkSize, Readers = options.Readers, Capacity = options.Capacity, Pool = options.Pool };
         }
