@@ -24,7 +24,7 @@ public sealed class TransportOptions
     }
 
     /// <summary>How long an outbound connection attempt may take before it fails with <see cref="TransportError.TimedOut"/>.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The pass-through values.</summary>
     public IReadOnlyDictionary<string, string> Values => _values;
