@@ -9,17 +9,9 @@ using PeerFlow.Testing;
 namespace PeerFlow.Cli.Tests;
 
 /// <summary>Two real peerflow processes moving real files over TCP on 127.0.0.1.</summary>
-public sealed class EndToEndTests
+public sealed class EndToEndTests : FileSystemTest
 {
-    private TempDirectory _dir = null!;
-
-    [SetUp]
-    public void SetUp() => _dir = new TempDirectory("peerflow-e2e");
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
-
-    private string Dest => _dir.Combine("dest");
+    protected override string Prefix => "peerflow-e2e";
 
     private async Task<(int Sender, int Receiver, string SenderOut, string ReceiverOut)> SendAsync(string[] paths, params string[] extra)
     {
@@ -36,7 +28,7 @@ public sealed class EndToEndTests
     [Test]
     public async Task NestedTree_WithEmptyDirectoriesZeroByteAndNonAsciiNames_ArrivesIdentical()
     {
-        var source = TestTrees.CreateMixedTree(_dir.Combine("src"));
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
         var (sender, receiver, senderOut, receiverOut) = await SendAsync([source]);
         Assert.That(sender, Is.EqualTo(0), senderOut);
         Assert.That(receiver, Is.EqualTo(0), receiverOut);
@@ -48,7 +40,7 @@ public sealed class EndToEndTests
     [Test]
     public async Task SingleFile_Arrives()
     {
-        var file = _dir.Combine("src", "one file.bin");
+        var file = Dir.Combine("src", "one file.bin");
         TestTrees.WriteFile(file, 1_234_567);
         var (sender, receiver, senderOut, _) = await SendAsync([file]);
         Assert.That((sender, receiver), Is.EqualTo((0, 0)), senderOut);
@@ -58,8 +50,8 @@ public sealed class EndToEndTests
     [Test]
     public async Task FilesAndDirectoriesMixed_AllArrive()
     {
-        var tree = TestTrees.CreateMixedTree(_dir.Combine("src"));
-        var file = _dir.Combine("src", "loose.txt");
+        var tree = TestTrees.CreateMixedTree(Dir.Combine("src"));
+        var file = Dir.Combine("src", "loose.txt");
         TestTrees.WriteFile(file, 10_000, compressible: true);
         var (sender, _, senderOut, _) = await SendAsync([tree, file]);
         Assert.That(sender, Is.EqualTo(0), senderOut);
@@ -70,7 +62,7 @@ public sealed class EndToEndTests
     [Test]
     public async Task ThousandsOfSmallFiles_AllArrive()
     {
-        var source = TestTrees.CreateSmallFiles(_dir.Combine("src"), 5000);
+        var source = TestTrees.CreateSmallFiles(Dir.Combine("src"), 5000);
         var (sender, receiver, senderOut, _) = await SendAsync([source]);
         Assert.That((sender, receiver), Is.EqualTo((0, 0)), senderOut);
         TestTrees.AssertSameTree(source, Path.Combine(Dest, "small"));
@@ -81,7 +73,7 @@ public sealed class EndToEndTests
     [TestCase("none")]
     public async Task CompressibleAndIncompressibleData_ArriveWithEitherCompression(string compression)
     {
-        var source = _dir.Combine("src", "data");
+        var source = Dir.Combine("src", "data");
         TestTrees.WriteFile(Path.Combine(source, "text.log"), 20 << 20, compressible: true);
         TestTrees.WriteFile(Path.Combine(source, "noise.bin"), 20 << 20);
         var (sender, _, senderOut, _) = await SendAsync([source], "--compression", compression, "--chunk-size", "256K");
@@ -92,7 +84,7 @@ public sealed class EndToEndTests
     [Test]
     public async Task JsonOutput_IsOneObjectPerLine_WithTheDocumentedEvents()
     {
-        var source = TestTrees.CreateMixedTree(_dir.Combine("src"));
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
         var (sender, _, senderOut, _) = await SendAsync([source], "--output", "json");
         Assert.That(sender, Is.EqualTo(0));
         var events = senderOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
@@ -107,7 +99,7 @@ public sealed class EndToEndTests
     [Test]
     public async Task SecondTransferOfTheSameTree_IsStoredUnderANewName()
     {
-        var source = TestTrees.CreateMixedTree(_dir.Combine("src"));
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
         var (receiver, address) = await PeerFlowProcess.StartReceiverAsync(Dest);
         await using (receiver)
         {
@@ -139,20 +131,20 @@ public sealed class EndToEndTests
                 Assert.That(error.Message, Does.Contain("refused path"));
             }
 
-            var source = TestTrees.CreateMixedTree(_dir.Combine("src"));
+            var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
             var normal = await PeerFlowProcess.RunAsync("send", source, "--to", address);
             Assert.That(normal.ExitCode, Is.EqualTo(0), normal.Stderr);
             TestTrees.AssertSameTree(source, Path.Combine(Dest, "tree"));
         }
 
-        Assert.That(File.Exists(_dir.Combine("escaped.txt")), Is.False);
-        Assert.That(File.Exists(Path.Combine(Path.GetDirectoryName(_dir.Path)!, "escaped.txt")), Is.False);
+        Assert.That(File.Exists(Dir.Combine("escaped.txt")), Is.False);
+        Assert.That(File.Exists(Path.Combine(Path.GetDirectoryName(Dir.Path)!, "escaped.txt")), Is.False);
     }
 
     [Test]
     public async Task UnreachablePeer_FailsWithinSeconds_WithAClearMessage()
     {
-        var source = TestTrees.CreateMixedTree(_dir.Combine("src"));
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
         using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var port = ((IPEndPoint)probe.LocalEndPoint!).Port;
@@ -184,7 +176,7 @@ public sealed class EndToEndTests
     [Test]
     public async Task Copy_UsesTheLoopbackPipelineInOneProcess()
     {
-        var source = TestTrees.CreateMixedTree(_dir.Combine("src"));
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
         var (code, stdout, stderr) = await PeerFlowProcess.RunAsync("copy", source, Dest);
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain("loopback:"));
@@ -194,7 +186,7 @@ public sealed class EndToEndTests
     [Test]
     public async Task Copy_OverTcp_Works()
     {
-        var source = TestTrees.CreateMixedTree(_dir.Combine("src"));
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
         var (code, _, stderr) = await PeerFlowProcess.RunAsync("copy", source, Dest, "--transport", "tcp");
         Assert.That(code, Is.EqualTo(0), stderr);
         TestTrees.AssertSameTree(source, Path.Combine(Dest, "tree"));
@@ -213,7 +205,7 @@ public sealed class EndToEndTests
     public async Task PluginsDirectory_CanBeMovedByEnvironment()
     {
         using var empty = new TempDirectory();
-        var source = TestTrees.CreateMixedTree(_dir.Combine("src"));
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
         var (code, _, stderr) = await PeerFlowProcess.RunAsync(["send", source, "--to", "127.0.0.1:1"], new Dictionary<string, string> { ["PEERFLOW_PLUGINS_DIR"] = empty.Path });
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain("no transport named 'tcp'").And.Contain(empty.Path));

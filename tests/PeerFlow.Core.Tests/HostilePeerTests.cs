@@ -8,18 +8,8 @@ using PeerFlow.Transfers;
 namespace PeerFlow.Core.Tests;
 
 /// <summary>A raw peer sends what a real sender never would; the receiver refuses it and damages nothing.</summary>
-public sealed class HostilePeerTests
+public sealed class HostilePeerTests : FileSystemTest
 {
-    private TempDirectory _dir = null!;
-
-    [SetUp]
-    public void SetUp() => _dir = new TempDirectory();
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
-
-    private string Dest => _dir.Combine("dest");
-
     [TestCase("root/../../escaped.txt")]
     [TestCase("root/../escaped.txt")]
     [TestCase("/tmp/escaped.txt")]
@@ -49,7 +39,7 @@ public sealed class HostilePeerTests
         }
 
         Assert.That(InProcess.FilesUnder(Dest), Is.Empty, "nothing may be written for a refused path");
-        Assert.That(File.Exists(_dir.Combine("escaped.txt")), Is.False);
+        Assert.That(File.Exists(Dir.Combine("escaped.txt")), Is.False);
         Assert.That(pool.Outstanding, Is.Zero);
     }
 

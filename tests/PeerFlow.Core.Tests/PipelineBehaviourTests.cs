@@ -11,22 +11,12 @@ using PeerFlow.Transfers;
 namespace PeerFlow.Core.Tests;
 
 /// <summary>How the pipelines behave under pressure, faults and cancellation.</summary>
-public sealed class PipelineBehaviourTests
+public sealed class PipelineBehaviourTests : FileSystemTest
 {
-    private TempDirectory _dir = null!;
-
-    [SetUp]
-    public void SetUp() => _dir = new TempDirectory();
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
-
-    private string Dest => _dir.Combine("dest");
-
     [Test]
     public void ReceiverFault_ReachesTheSender_WithTheReceiversReason()
     {
-        var source = TestTrees.CreateSmallFiles(_dir.Combine("src"), 50);
+        var source = TestTrees.CreateSmallFiles(Dir.Combine("src"), 50);
         using var sendPool = new ChunkPool();
         using var receivePool = new ChunkPool();
         var receive = new ReceiveOptions { Destination = Dest, MaxPendingFiles = 1, Pool = receivePool };
@@ -40,7 +30,7 @@ public sealed class PipelineBehaviourTests
     [Test]
     public async Task SenderCancelledMidTransfer_BothSidesStop_NothingHalfWrittenIsLeft()
     {
-        var source = _dir.Combine("src", "big");
+        var source = Dir.Combine("src", "big");
         TestTrees.WriteFile(Path.Combine(source, "a.bin"), 64 << 20);
         using var sendPool = new ChunkPool();
         using var receivePool = new ChunkPool();
@@ -52,7 +42,7 @@ public sealed class PipelineBehaviourTests
         Assert.That(async () => await InProcess.TransferAsync([source], receive, send, observer, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
         Assert.That(observer.Cancelled, Is.True);
         Assert.That(sendPool.Outstanding, Is.Zero, "sender buffers");
-        await WaitUntilAsync(() => receivePool.Outstanding == 0);
+        await Eventually.WaitUntilAsync(() => receivePool.Outstanding == 0);
         Assert.That(File.Exists(Path.Combine(Dest, "big", "a.bin")), Is.False, "no half-written file at the final path");
         Assert.That(InProcess.FilesUnder(Dest).Where(File.Exists), Is.Empty, "temporary files are removed");
     }
@@ -60,7 +50,7 @@ public sealed class PipelineBehaviourTests
     [Test]
     public async Task StalledReceiver_SenderMemoryStaysBounded_AndCancelReturnsEverything()
     {
-        var source = _dir.Combine("src", "big");
+        var source = Dir.Combine("src", "big");
         TestTrees.WriteFile(Path.Combine(source, "a.bin"), 64 << 20);
         const int chunk = 64 * 1024;
         using var pool = new ChunkPool();
@@ -106,16 +96,6 @@ public sealed class PipelineBehaviourTests
         await cancel.CancelAsync();
         Assert.That(async () => await sending.WaitAsync(InProcess.Timeout), Throws.InstanceOf<OperationCanceledException>());
         Assert.That(pool.Outstanding, Is.Zero);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + InProcess.Timeout;
-        while (!condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "condition not met in time");
-            await Task.Delay(10);
-        }
     }
 
     private sealed class CancelWhenStarted(CancellationTokenSource cancel, long afterBytes) : ITransferObserver

@@ -6,25 +6,15 @@ using PeerFlow.Transfers;
 
 namespace PeerFlow.Core.Tests;
 
-public sealed class TransferTests
+public sealed class TransferTests : FileSystemTest
 {
-    private TempDirectory _dir = null!;
-
-    [SetUp]
-    public void SetUp() => _dir = new TempDirectory();
-
-    [TearDown]
-    public void TearDown() => _dir.Dispose();
-
-    private string Dest => _dir.Combine("dest");
-
     [TestCase(CompressionMode.Lz4, 0)]
     [TestCase(CompressionMode.Auto, 0)]
     [TestCase(CompressionMode.None, 0)]
     [TestCase(CompressionMode.Lz4, 4096)]
     public async Task MixedTree_ArrivesIdentical_AndEveryBufferComesBack(CompressionMode compression, int fixedChunk)
     {
-        var source = TestTrees.CreateMixedTree(_dir.Combine("src"));
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
         using var sendPool = new ChunkPool();
         using var receivePool = new ChunkPool();
         var send = new SendOptions { Compression = compression, ChunkSize = fixedChunk > 0 ? ChunkSizePolicy.Fixed(fixedChunk) : ChunkSizePolicy.Default, Pool = sendPool };
@@ -43,8 +33,8 @@ public sealed class TransferTests
     [Test]
     public async Task FilesAndDirectoriesMixed_EachRootKeepsItsName()
     {
-        var tree = TestTrees.CreateMixedTree(_dir.Combine("src"));
-        var single = _dir.Combine("src", "single.txt");
+        var tree = TestTrees.CreateMixedTree(Dir.Combine("src"));
+        var single = Dir.Combine("src", "single.txt");
         TestTrees.WriteFile(single, 777, compressible: true);
         var (_, received) = await InProcess.TransferAsync([tree, single], new ReceiveOptions { Destination = Dest });
         Assert.That(received.StoredRoots, Is.EqualTo(new[] { "tree", "single.txt" }));
@@ -54,7 +44,7 @@ public sealed class TransferTests
     [Test]
     public async Task ThousandsOfSmallFiles_AllArrive()
     {
-        var source = TestTrees.CreateSmallFiles(_dir.Combine("src"), 3000);
+        var source = TestTrees.CreateSmallFiles(Dir.Combine("src"), 3000);
         var (sent, received) = await InProcess.TransferAsync([source], new ReceiveOptions { Destination = Dest });
         Assert.That(received.Files, Is.EqualTo(3000));
         Assert.That(sent.Files, Is.EqualTo(3000));
@@ -64,7 +54,7 @@ public sealed class TransferTests
     [Test]
     public async Task ProgressAndFileEvents_AreReported()
     {
-        var source = TestTrees.CreateMixedTree(_dir.Combine("src"));
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
         var observer = new RecordingObserver();
         await InProcess.TransferAsync([source], new ReceiveOptions { Destination = Dest }, new SendOptions { ProgressInterval = TimeSpan.FromMilliseconds(10) }, observer);
         Assert.That(observer.Started, Is.Not.Null);
@@ -76,8 +66,8 @@ public sealed class TransferTests
     [Test]
     public async Task Rename_IsTheDefault_AndNothingIsLost()
     {
-        var source = TestTrees.CreateMixedTree(_dir.Combine("src"));
-        var file = _dir.Combine("src", "note.txt");
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
+        var file = Dir.Combine("src", "note.txt");
         File.WriteAllText(file, "new");
         Directory.CreateDirectory(Dest);
         File.WriteAllText(Path.Combine(Dest, "note.txt"), "old");
@@ -95,7 +85,7 @@ public sealed class TransferTests
     [Test]
     public async Task Overwrite_ReplacesFiles_AfterVerification()
     {
-        var source = _dir.Combine("src", "data");
+        var source = Dir.Combine("src", "data");
         TestTrees.WriteFile(Path.Combine(source, "f.bin"), 100_000, seed: 1);
         Directory.CreateDirectory(Path.Combine(Dest, "data"));
         File.WriteAllText(Path.Combine(Dest, "data", "f.bin"), "old");
@@ -110,7 +100,7 @@ public sealed class TransferTests
     [Test]
     public async Task Skip_KeepsExistingFiles()
     {
-        var source = _dir.Combine("src", "data");
+        var source = Dir.Combine("src", "data");
         TestTrees.WriteFile(Path.Combine(source, "f.bin"), 1000);
         TestTrees.WriteFile(Path.Combine(source, "new.bin"), 1000, seed: 2);
         Directory.CreateDirectory(Path.Combine(Dest, "data"));
@@ -125,7 +115,7 @@ public sealed class TransferTests
     [Test]
     public void Fail_RefusesBeforeWritingAnything()
     {
-        var source = TestTrees.CreateMixedTree(_dir.Combine("src"));
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
         Directory.CreateDirectory(Path.Combine(Dest, "tree"));
         var error = Assert.ThrowsAsync<TransferRefusedException>(() => InProcess.TransferAsync([source], new ReceiveOptions { Destination = Dest, OnConflict = ConflictPolicy.Fail }));
         Assert.That(error!.Message, Does.Contain("already exists"));
@@ -146,7 +136,7 @@ public sealed class TransferTests
             Assert.Ignore("permissions do not stop root, so a file cannot be made unreadable here");
         }
 
-        var source = TestTrees.CreateMixedTree(_dir.Combine("src"));
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
         var locked = Path.Combine(source, "locked.bin");
         TestTrees.WriteFile(locked, 10);
         File.SetUnixFileMode(locked, UnixFileMode.None);

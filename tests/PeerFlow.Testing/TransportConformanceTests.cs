@@ -104,7 +104,7 @@ public abstract class TransportConformanceTests
             // Failing the read is what a reset looks like.
         }
 
-        await WaitUntilAsync(() => pair.Client.ConnectionClosed.IsCancellationRequested);
+        await Eventually.WaitUntilAsync(() => pair.Client.ConnectionClosed.IsCancellationRequested);
     }
 
     [Test]
@@ -261,16 +261,6 @@ public abstract class TransportConformanceTests
         }
 
         return (count, hash.GetCurrentHashAsUInt128());
-    }
-
-    protected static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "condition not met in time");
-            await Task.Delay(10);
-        }
     }
 
     /// <summary>A listener with one accepted connection and its client end.</summary>
