@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 
 using PeerFlow.Cli.Commands;
 using PeerFlow.Cli.Commands.Copy;
@@ -26,4 +27,18 @@ if (parsed.Errors.Count > 0)
     return ExitCodes.UsageError;
 }
 
-return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(10) });
+// Ctrl+C (SIGINT) and SIGTERM cancel gracefully: the running verb stops, cleans up and returns its own exit code
+// (3 for a cancelled transfer). A second Ctrl+C terminates at once.
+using var shutdown = new CancellationTokenSource();
+void OnSignal(PosixSignalContext context)
+{
+    if (!shutdown.IsCancellationRequested)
+    {
+        context.Cancel = true;
+        shutdown.Cancel();
+    }
+}
+
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, shutdown.Token);

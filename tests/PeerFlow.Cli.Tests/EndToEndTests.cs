@@ -210,4 +210,42 @@ public sealed class EndToEndTests : FileSystemTest
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain("no transport named 'tcp'").And.Contain(empty.Path));
     }
+
+    [TestCase("TERM")]
+    [TestCase("INT")]
+    public async Task SignalDuringATransfer_CancelsGracefully_WithExitCode3(string signal)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("Unix signals");
+        }
+
+        var file = Dir.Combine("src", "big.bin");
+        TestTrees.WriteFile(file, 64 << 20);
+        await using var receiver = await StalledReceiver.StartAsync(TestPlugins.Get("tcp"));
+        await using var sender = PeerFlowProcess.Start(["send", file, "--to", receiver.EndPoint.ToString()!]);
+        await receiver.Accepted.WaitAsync(PeerFlowProcess.Timeout);
+        await Eventually.WaitUntilAsync(() => sender.Stdout.Contains("sending", StringComparison.Ordinal));
+        sender.Signal(signal);
+        var code = await sender.WaitForExitAsync();
+        Assert.That(code, Is.EqualTo(3), sender.Stdout + sender.Stderr);
+        Assert.That(sender.Stderr, Does.Contain("cancelled"));
+    }
+
+    [Test]
+    public async Task IdleReceiver_StopsCleanlyOnSigterm()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("Unix signals");
+        }
+
+        var (receiver, _) = await PeerFlowProcess.StartReceiverAsync(Dest);
+        await using (receiver)
+        {
+            receiver.Signal("TERM");
+            Assert.That(await receiver.WaitForExitAsync(), Is.Zero, receiver.Stderr);
+            Assert.That(receiver.Stderr, Does.Not.Contain("error"));
+        }
+    }
 }

@@ -84,6 +84,14 @@ internal sealed partial class PeerFlowProcess : IAsyncDisposable
         return result;
     }
 
+    /// <summary>Sends a signal, as a user's Ctrl+C (SIGINT) or a service manager (SIGTERM) would.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        Assert.That(kill.ExitCode, Is.Zero, $"kill -{name} failed");
+    }
+
     /// <summary>Runs to the end and returns the exit code.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
         => await RunAsync(args, null);

@@ -16,6 +16,7 @@ public sealed partial class ReceiveServer
     private readonly Func<ITransferObserver> _observers;
     private readonly SemaphoreSlim _slots;
     private bool _once;
+    private int _interrupted;
 
     public ReceiveServer(ITransportListener listener, ReceiveOptions options, ILogger logger, Func<ITransferObserver>? observers = null, int maxConcurrentTransfers = 8)
     {
@@ -26,7 +27,12 @@ public sealed partial class ReceiveServer
         _slots = new SemaphoreSlim(maxConcurrentTransfers);
     }
 
-    /// <summary>Serves until cancelled (or, with <paramref name="once"/>, until one transfer ends). Returns that transfer's result in once mode.</summary>
+    /// <summary>
+    /// Serves until cancelled (or, with <paramref name="once"/>, until one transfer ends). Returns that transfer's
+    /// result in once mode, <see langword="null"/> after a cancellation that interrupted nothing. Throws
+    /// <see cref="OperationCanceledException"/> when cancellation interrupted a transfer, or came before the one
+    /// transfer of once mode.
+    /// </summary>
     public async Task<TransferResult?> RunAsync(bool once, CancellationToken cancellationToken)
     {
         _once = once;
@@ -81,7 +87,11 @@ public sealed partial class ReceiveServer
             await Task.WhenAll(running).ConfigureAwait(false);
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested && (once || _interrupted > 0))
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+
         return null;
     }
 
@@ -100,18 +110,30 @@ public sealed partial class ReceiveServer
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                throw;
+                if (observer.Started)
+                {
+                    Interlocked.Increment(ref _interrupted);
+                }
+
+                if (_once)
+                {
+                    throw;
+                }
+
+                return (observer.Started, null);
             }
             catch (Exception ex)
             {
                 LogTransferFailed(peer, ex.Message);
                 if (observer.Started)
                 {
-                    observer.OnEnded(null, ex);
                     if (_once)
                     {
+                        // The caller reports it: it is the outcome of the one transfer it waited for.
                         throw;
                     }
+
+                    observer.OnEnded(null, ex);
                 }
 
                 return (false, null);
