@@ -19,6 +19,7 @@ internal sealed class TcpConnection : ITransportConnection, IDuplexPipe
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly CancellationTokenSource _closed = new();
+    private readonly CancellationToken _closedToken;
     private readonly Task _receiving;
     private readonly Task _sending;
     private readonly List<ArraySegment<byte>> _segments = [];
@@ -35,6 +36,7 @@ internal sealed class TcpConnection : ITransportConnection, IDuplexPipe
             _socket.ReceiveBufferSize = settings.SocketBufferSize;
         }
 
+        _closedToken = _closed.Token;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
         var pause = settings.InputBufferSize;
@@ -54,7 +56,7 @@ internal sealed class TcpConnection : ITransportConnection, IDuplexPipe
 
     public EndPoint? RemoteEndPoint { get; }
 
-    public CancellationToken ConnectionClosed => _closed.Token;
+    public CancellationToken ConnectionClosed => _closedToken;
 
     public void Abort(TransportException? reason = null)
     {

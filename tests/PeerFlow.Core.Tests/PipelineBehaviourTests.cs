@@ -54,24 +54,11 @@ public sealed class PipelineBehaviourTests : FileSystemTest
         TestTrees.WriteFile(Path.Combine(source, "a.bin"), 64 << 20);
         const int chunk = 64 * 1024;
         using var pool = new ChunkPool();
-        await using var listener = await InProcess.Loopback.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
-        var stalled = Task.Run(async () =>
-        {
-            // A receiver that accepts the transfer and then never reads another byte.
-            var connection = (await listener.AcceptAsync())!;
-            var frames = new FrameConnection(connection);
-            await frames.ReadPrefaceAsync(CancellationToken.None);
-            await frames.ReadControlAsync<Hello>(CancellationToken.None);
-            FrameWriter.WritePreface(frames.Output);
-            await frames.SendControlAsync(new HelloReply { ProtocolVersion = 1, Capabilities = ["lz4"] }, CancellationToken.None);
-            await frames.ReadControlAsync<TransferOffer>(CancellationToken.None);
-            await frames.SendControlAsync(new TransferReply { Accepted = true, RootNames = ["big"] }, CancellationToken.None);
-            return connection;
-        });
-        await using var connection = await InProcess.Loopback.ConnectAsync(listener.LocalEndPoint);
+        await using var receiver = await StalledReceiver.StartAsync(InProcess.Loopback);
+        await using var connection = await InProcess.Loopback.ConnectAsync(receiver.EndPoint);
         using var cancel = new CancellationTokenSource();
         var sending = TransferSender.SendAsync(connection, new SourceSet([source]), new SendOptions { Pool = pool, ChunkSize = ChunkSizePolicy.Fixed(chunk) }, null, cancel.Token);
-        await using var receiverSide = await stalled.WaitAsync(InProcess.Timeout);
+        await receiver.Accepted.WaitAsync(InProcess.Timeout);
 
         // Wait until the sender has filled everything it may fill and stopped renting.
         long plateau = -1;

@@ -54,7 +54,7 @@ internal sealed partial class DestinationWriter
         }
 
         var parent = Path.GetDirectoryName(file.FinalPath)!;
-        if (!ReferenceEquals(parent, _lastVerifiedParent) && parent != _lastVerifiedParent)
+        if (parent != _lastVerifiedParent)
         {
             EnsureDirectory(parent);
             _lastVerifiedParent = parent;

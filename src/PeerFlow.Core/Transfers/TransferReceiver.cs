@@ -98,8 +98,9 @@ public static class TransferReceiver
         }
         catch (Exception ex)
         {
-            // Tell the peer why, then close gracefully: a reset could destroy the message before the peer reads it.
-            if (await frames.TrySendErrorAsync(ToErrorCode(ex), SafePath.Printable(ex.Message)).ConfigureAwait(false))
+            // Tell the peer why (a refusal has been told already), then close gracefully: a reset could destroy the
+            // message before the peer reads it.
+            if (ex is TransferRefusedException || await frames.TrySendErrorAsync(ToErrorCode(ex), SafePath.Printable(ex.Message)).ConfigureAwait(false))
             {
                 await frames.Output.CompleteAsync().ConfigureAwait(false);
                 await DrainAsync(frames, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
