@@ -1,9 +1,6 @@
-using System.Net;
 
 using PeerFlow.Buffers;
 using PeerFlow.Files;
-using PeerFlow.Protocol.Framing;
-using PeerFlow.Protocol.Messages;
 using PeerFlow.Session;
 using PeerFlow.Testing;
 using PeerFlow.Transfers;
