@@ -89,11 +89,15 @@ public sealed class EndToEndTests : FileSystemTest
         Assert.That(sender, Is.EqualTo(0));
         var events = senderOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
         var names = events.Select(e => e.GetProperty("event").GetString()).ToList();
-        Assert.That(names.First(), Is.EqualTo("started"));
+        Assert.That(names.First(), Is.EqualTo("state"));
+        Assert.That(names, Does.Contain("started"));
         Assert.That(names.Last(), Is.EqualTo("completed"));
+        var states = events.Where(e => e.GetProperty("event").GetString() == "state").Select(e => e.GetProperty("to").GetString()).ToList();
+        Assert.That(states, Is.EqualTo(new[] { "Connecting", "Sending", "Completed" }));
         Assert.That(names.Count(n => n == "file-completed"), Is.EqualTo(6));
         Assert.That(names, Does.Contain("progress"));
         Assert.That(events.Last().GetProperty("files").GetInt64(), Is.EqualTo(6));
+        Assert.That(events.Last().GetProperty("event").GetString(), Is.EqualTo("completed"));
     }
 
     [Test]

@@ -14,14 +14,14 @@ internal static class InProcess
 
     public static ITransportFactory Loopback => TestPlugins.Get("loopback");
 
-    public static async Task<(TransferResult Sent, TransferResult Received)> TransferAsync(IEnumerable<string> sources, ReceiveOptions receive, SendOptions? send = null, ITransferObserver? observer = null, CancellationToken cancellationToken = default)
+    public static async Task<(TransferResult Sent, TransferResult Received)> TransferAsync(IEnumerable<string> sources, ReceiveOptions receive, SendOptions? send = null, ITransferObserver? observer = null, CancellationToken cancellationToken = default, ITransferObserver? receiverObserver = null)
     {
         var set = new SourceSet(sources);
         await using var listener = await Loopback.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
         var receiving = Task.Run(async () =>
         {
             await using var inbound = (await listener.AcceptAsync())!;
-            return await TransferReceiver.ReceiveAsync(inbound, receive, null, CancellationToken.None);
+            return await TransferReceiver.ReceiveAsync(inbound, receive, receiverObserver, CancellationToken.None);
         });
         await using var connection = await Loopback.ConnectAsync(listener.LocalEndPoint);
         var sending = TransferSender.SendAsync(connection, set, send, observer, cancellationToken);

@@ -13,6 +13,17 @@ internal sealed class JsonRenderer(TextWriter output, TextWriter error) : Render
         w.WriteString("message", $"listening on {endPoint}");
     });
 
+    public override void OnStateChanged(TransferStateChanged change) => Write("state", w =>
+    {
+        w.WriteString("direction", change.Direction == TransferDirection.Send ? "send" : "receive");
+        w.WriteString("from", change.From.ToString());
+        w.WriteString("to", change.To.ToString());
+        if (change.Reason is not null)
+        {
+            w.WriteString("reason", change.Reason);
+        }
+    });
+
     public override void OnStarted(TransferStarted started) => Write("started", w =>
     {
         w.WriteString("direction", started.Direction == TransferDirection.Send ? "send" : "receive");

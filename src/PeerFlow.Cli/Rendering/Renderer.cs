@@ -51,6 +51,10 @@ internal abstract class Renderer : ITransferObserver
         }
     }
 
+    public virtual void OnStateChanged(TransferStateChanged change)
+    {
+    }
+
     public virtual void OnStarted(TransferStarted started)
     {
     }

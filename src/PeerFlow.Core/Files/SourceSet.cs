@@ -9,6 +9,7 @@ namespace PeerFlow.Files;
 public sealed class SourceSet
 {
     private readonly List<(string FullPath, string Name, bool IsDirectory)> _roots = [];
+    private (long Files, long Directories, long Bytes)? _totals;
 
     /// <summary>Resolves <paramref name="paths"/>.</summary>
     /// <exception cref="ArgumentException">A path does not exist, has no name (e.g. '/'), or two roots share a name.</exception>
@@ -49,9 +50,17 @@ public sealed class SourceSet
     /// <summary>Problems met while enumerating (unreadable directories, skipped special files).</summary>
     public IList<string> Warnings { get; } = [];
 
-    /// <summary>Counts what <see cref="Enumerate"/> will produce, without keeping anything.</summary>
+    /// <summary>
+    /// Counts what <see cref="Enumerate"/> will produce, without keeping anything. Walks the tree once; later calls
+    /// return the same totals (call it before connecting, so a large tree does not keep a peer waiting).
+    /// </summary>
     public (long Files, long Directories, long Bytes) Measure()
     {
+        if (_totals is { } totals)
+        {
+            return totals;
+        }
+
         long files = 0, directories = 0, bytes = 0;
         foreach (var entry in Enumerate(collectWarnings: false))
         {
@@ -66,6 +75,7 @@ public sealed class SourceSet
             }
         }
 
+        _totals = (files, directories, bytes);
         return (files, directories, bytes);
     }
 

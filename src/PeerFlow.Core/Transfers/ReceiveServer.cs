@@ -162,6 +162,8 @@ public sealed partial class ReceiveServer
             inner.OnStarted(started);
         }
 
+        public void OnStateChanged(TransferStateChanged change) => inner.OnStateChanged(change);
+
         public void OnProgress(TransferProgress progress) => inner.OnProgress(progress);
 
         public void OnFileCompleted(FileCompleted file) => inner.OnFileCompleted(file);

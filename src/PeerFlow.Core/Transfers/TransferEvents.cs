@@ -10,6 +10,11 @@ public enum TransferDirection
 /// <summary>Receives a transfer's events. Every method has an empty default; called from pipeline threads.</summary>
 public interface ITransferObserver
 {
+    /// <summary>Every transition of the transfer's <see cref="TransferStateMachine"/>, in order.</summary>
+    void OnStateChanged(TransferStateChanged change)
+    {
+    }
+
     void OnStarted(TransferStarted started)
     {
     }

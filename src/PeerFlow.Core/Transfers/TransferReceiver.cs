@@ -24,12 +24,35 @@ public static class TransferReceiver
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
         observer ??= new NullObserver();
+        var state = new TransferStateMachine(TransferDirection.Receive);
+        state.Changed += observer.OnStateChanged;
+        try
+        {
+            var result = await RunAsync(connection, options, observer, state, cancellationToken).ConfigureAwait(false);
+            state.MoveTo(result.Success ? TransferState.Completed : TransferState.Failed, result.Success ? null : $"{result.Failures.Count} file(s) could not be stored");
+            return result;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            state.TryMoveTo(TransferState.Cancelled, "cancelled");
+            throw;
+        }
+        catch (Exception ex)
+        {
+            state.TryMoveTo(TransferState.Failed, ex.Message);
+            throw;
+        }
+    }
+
+    private static async Task<TransferResult> RunAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver observer, TransferStateMachine state, CancellationToken cancellationToken)
+    {
         var frames = new FrameConnection(connection);
         var destination = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Destination));
         var progress = new ProgressTracker(TransferDirection.Receive);
         try
         {
             Directory.CreateDirectory(destination);
+            state.MoveTo(TransferState.Connecting);
             TransferOffer offer;
             HashSet<string> capabilities;
             using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -62,6 +85,7 @@ public static class TransferReceiver
             progress.FilesTotal = offer.TotalFiles;
             progress.BytesTotal = offer.TotalBytes;
             var transferId = Convert.ToHexStringLower(offer.TransferId);
+            state.MoveTo(TransferState.Receiving);
             observer.OnStarted(new TransferStarted(TransferDirection.Receive, transferId, connection.RemoteEndPoint?.ToString(), [.. offer.Roots.Select(SafePath.Printable)], offer.TotalFiles, offer.TotalBytes));
 
             using var fault = new PipelineFault(cancellationToken);

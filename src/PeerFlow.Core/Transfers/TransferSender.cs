@@ -28,19 +28,42 @@ public static class TransferSender
         ArgumentNullException.ThrowIfNull(sources);
         options ??= new SendOptions();
         observer ??= new NullObserver();
+        var state = new TransferStateMachine(TransferDirection.Send);
+        state.Changed += observer.OnStateChanged;
+        try
+        {
+            var result = await RunAsync(connection, sources, options, observer, state, cancellationToken).ConfigureAwait(false);
+            state.MoveTo(result.Success ? TransferState.Completed : TransferState.Failed, result.Success ? null : $"{result.Failures.Count} file(s) could not be transferred");
+            return result;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            state.TryMoveTo(TransferState.Cancelled, "cancelled");
+            throw;
+        }
+        catch (Exception ex)
+        {
+            state.TryMoveTo(TransferState.Failed, ex.Message);
+            throw;
+        }
+    }
+
+    private static async Task<TransferResult> RunAsync(ITransportConnection connection, SourceSet sources, SendOptions options, ITransferObserver observer, TransferStateMachine state, CancellationToken cancellationToken)
+    {
         var frames = new FrameConnection(connection);
         var progress = new ProgressTracker(TransferDirection.Send);
 
         TransferOffer offer;
         TransferReply reply;
         HashSet<string> capabilities;
+        var (files, directories, bytes) = sources.Measure();
+        state.MoveTo(TransferState.Connecting);
         using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             handshake.CancelAfter(options.HandshakeTimeout);
             try
             {
                 capabilities = await Handshake.ConnectAsync(frames, handshake.Token).ConfigureAwait(false);
-                var (files, directories, bytes) = sources.Measure();
                 progress.FilesTotal = files;
                 progress.BytesTotal = bytes;
                 offer = new TransferOffer
@@ -72,6 +95,7 @@ public static class TransferSender
             effective = new SendOptions { Compression = CompressionMode.None, ChunkSize = options.ChunkSize, Readers = options.Readers, Capacity = options.Capacity, Pool = options.Pool };
         }
 
+        state.MoveTo(TransferState.Sending);
         observer.OnStarted(new TransferStarted(TransferDirection.Send, Convert.ToHexStringLower(offer.TransferId), connection.RemoteEndPoint?.ToString(), offer.Roots, offer.TotalFiles, offer.TotalBytes));
         using var fault = new PipelineFault(cancellationToken);
         using var ownedPool = options.Pool is null ? new ChunkPool() : null;

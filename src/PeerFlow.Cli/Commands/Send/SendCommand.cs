@@ -21,6 +21,7 @@ internal static class SendCommand
             var sources = Sources(result.GetValue(paths)!);
             var options = common.SendOptions(result);
             var transport = common.ResolveTransport(result, "tcp");
+            sources.Measure();
             await using var connection = await transport.ConnectAsync(endPoint, cancellationToken: ct).ConfigureAwait(false);
             var outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(connection, sources, options, observer, ct)).ConfigureAwait(false);
             renderer.Completed(outcome);
