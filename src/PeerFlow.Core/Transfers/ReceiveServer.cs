@@ -23,7 +23,7 @@ public sealed partial class ReceiveServer
         _listener = listener;
         _options = options;
         _logger = logger;
-        _observers = observers ?? (() => new NoObserver());
+        _observers = observers ?? (() => NullTransferObserver.Instance);
         _slots = new SemaphoreSlim(maxConcurrentTransfers);
     }
 
@@ -146,10 +146,6 @@ public sealed partial class ReceiveServer
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "transfer from {Peer} failed: {Reason}")]
     private partial void LogTransferFailed(string peer, string reason);
-
-    private sealed class NoObserver : ITransferObserver
-    {
-    }
 
     /// <summary>Remembers whether the transfer got past the handshake (its offer was accepted).</summary>
     private sealed class StartWatcher(ITransferObserver inner) : ITransferObserver

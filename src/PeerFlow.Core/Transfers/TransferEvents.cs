@@ -33,6 +33,12 @@ public interface ITransferObserver
     }
 }
 
+/// <summary>An observer that ignores everything (for callers that pass none).</summary>
+internal sealed class NullTransferObserver : ITransferObserver
+{
+    public static readonly NullTransferObserver Instance = new();
+}
+
 /// <summary>The transfer was accepted and data starts to flow.</summary>
 public sealed record TransferStarted(
     TransferDirection Direction,

@@ -11,10 +11,6 @@ namespace PeerFlow.Transfers;
 /// <summary>Receives one transfer from a connection into a destination directory.</summary>
 public static class TransferReceiver
 {
-    private sealed class NullObserver : ITransferObserver
-    {
-    }
-
     /// <summary>
     /// Runs a whole transfer on an accepted connection. The peer is told about any fatal error before the
     /// connection closes. Files are only ever added under <see cref="ReceiveOptions.Destination"/>.
@@ -23,25 +19,10 @@ public static class TransferReceiver
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
-        observer ??= new NullObserver();
+        observer ??= NullTransferObserver.Instance;
         var state = new TransferStateMachine(TransferDirection.Receive);
         state.Changed += observer.OnStateChanged;
-        try
-        {
-            var result = await RunAsync(connection, options, observer, state, cancellationToken).ConfigureAwait(false);
-            state.MoveTo(result.Success ? TransferState.Completed : TransferState.Failed, result.Success ? null : $"{result.Failures.Count} file(s) could not be stored");
-            return result;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            state.TryMoveTo(TransferState.Cancelled, "cancelled");
-            throw;
-        }
-        catch (Exception ex)
-        {
-            state.TryMoveTo(TransferState.Failed, ex.Message);
-            throw;
-        }
+        return await state.RunAsync(machine => RunAsync(connection, options, observer, machine, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<TransferResult> RunAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver observer, TransferStateMachine state, CancellationToken cancellationToken)

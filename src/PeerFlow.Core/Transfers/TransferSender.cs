@@ -14,10 +14,6 @@ namespace PeerFlow.Transfers;
 /// <summary>Sends a set of files and directories over one connection.</summary>
 public static class TransferSender
 {
-    private sealed class NullObserver : ITransferObserver
-    {
-    }
-
     /// <summary>
     /// Runs a whole transfer: handshake, offer, pipeline, and the receiver's summary. Returns the outcome; throws
     /// when the transfer cannot be completed (refused, connection lost, protocol error, cancelled).
@@ -27,25 +23,10 @@ public static class TransferSender
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(sources);
         options ??= new SendOptions();
-        observer ??= new NullObserver();
+        observer ??= NullTransferObserver.Instance;
         var state = new TransferStateMachine(TransferDirection.Send);
         state.Changed += observer.OnStateChanged;
-        try
-        {
-            var result = await RunAsync(connection, sources, options, observer, state, cancellationToken).ConfigureAwait(false);
-            state.MoveTo(result.Success ? TransferState.Completed : TransferState.Failed, result.Success ? null : $"{result.Failures.Count} file(s) could not be transferred");
-            return result;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            state.TryMoveTo(TransferState.Cancelled, "cancelled");
-            throw;
-        }
-        catch (Exception ex)
-        {
-            state.TryMoveTo(TransferState.Failed, ex.Message);
-            throw;
-        }
+        return await state.RunAsync(machine => RunAsync(connection, sources, options, observer, machine, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<TransferResult> RunAsync(ITransportConnection connection, SourceSet sources, SendOptions options, ITransferObserver observer, TransferStateMachine state, CancellationToken cancellationToken)

@@ -106,4 +106,29 @@ public sealed class TransferStateMachine
 
         return true;
     }
+
+    /// <summary>
+    /// Runs a whole transfer under this machine and ends it in the right final state: Completed when the result is
+    /// a success, Failed (with the reason) on failures or an error, Cancelled when <paramref name="cancellationToken"/>
+    /// stopped it. Errors are rethrown.
+    /// </summary>
+    internal async Task<TransferResult> RunAsync(Func<TransferStateMachine, Task<TransferResult>> transfer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await transfer(this).ConfigureAwait(false);
+            MoveTo(result.Success ? TransferState.Completed : TransferState.Failed, result.Success ? null : $"{result.Failures.Count} file(s) failed");
+            return result;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            TryMoveTo(TransferState.Cancelled, "cancelled");
+            throw;
+        }
+        catch (Exception ex)
+        {
+            TryMoveTo(TransferState.Failed, ex.Message);
+            throw;
+        }
+    }
 }
