@@ -1,6 +1,7 @@
 using System.Reflection;
+using System.Runtime.Loader;
 
-using McMaster.NETCore.Plugins;
+using McMaster.NETCore.Plugins.Loader;
 
 using PeerFlow.Transports;
 
@@ -123,8 +124,7 @@ public sealed class TransportCatalog
     {
         try
         {
-            var loader = PluginLoader.CreateFromAssemblyFile(assemblyPath, sharedTypes: [typeof(ITransportFactory)], config => config.PreferSharedTypes = true);
-            var assembly = loader.LoadDefaultAssembly();
+            var assembly = CreateLoadContext(assemblyPath).LoadFromAssemblyPath(assemblyPath);
             var declared = assembly.GetCustomAttribute<TransportContractAttribute>();
             if (declared is null || declared.Version != TransportContract.Version)
             {
@@ -161,6 +161,20 @@ public sealed class TransportCatalog
             _errors.Add(new PluginLoadError(name, assemblyPath, inner.Message));
         }
     }
+
+    /// <summary>
+    /// The plugin's own load context: its dependencies resolve from its <c>.deps.json</c> and folder (the runtime's AssemblyDependencyResolver), and whatever the
+    /// host already has (above all the contract assembly) comes from the host, so both sides see one
+    /// <see cref="ITransportFactory"/>. This is <c>PluginLoader</c>'s set-up without its <c>runtimeconfig.json</c>
+    /// probing, which only finds NuGet-cache folders of development builds and costs each process ~0.1 s (it
+    /// deserialises JSON by reflection and throws for every missing <c>runtimeconfig.dev.json</c>).
+    /// </summary>
+    private static AssemblyLoadContext CreateLoadContext(string assemblyPath)
+        => new AssemblyLoadContextBuilder()
+            .SetMainAssemblyPath(assemblyPath)
+            .PreferDefaultLoadContext(true)
+            .PreferDefaultLoadContextAssembly(typeof(ITransportFactory).Assembly.GetName())
+            .Build();
 }
 
 /// <summary>A transport plugin that loaded.</summary>

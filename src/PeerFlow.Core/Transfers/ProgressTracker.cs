@@ -58,16 +58,13 @@ public sealed class ProgressTracker
     /// <summary>Reports a snapshot every <paramref name="interval"/> until <paramref name="cancellationToken"/> fires.</summary>
     public async Task ReportAsync(ITransferObserver observer, TimeSpan interval, CancellationToken cancellationToken)
     {
+        // Cancellation disposes the timer, which ends the loop without an exception: this runs at the end of every
+        // transfer, and a process's first exception costs milliseconds.
         using var timer = new PeriodicTimer(interval);
-        try
+        using var stop = cancellationToken.UnsafeRegister(static t => ((PeriodicTimer)t!).Dispose(), timer);
+        while (await timer.WaitForNextTickAsync().ConfigureAwait(false))
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-            {
-                observer.OnProgress(Snapshot());
-            }
-        }
-        catch (OperationCanceledException)
-        {
+            observer.OnProgress(Snapshot());
         }
     }
 }
