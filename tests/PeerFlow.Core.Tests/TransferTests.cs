@@ -52,6 +52,43 @@ public sealed class TransferTests : FileSystemTest
     }
 
     [Test]
+    public async Task PermissionBitsAndExactTimes_Arrive_InAnExistingTreeToo()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("no Unix permission bits on Windows");
+            return;
+        }
+
+        var source = Dir.Combine("src", "modes");
+        var modes = new[] { 0b110_100_100, 0b110_000_000, 0b111_101_101, 0b100_100_100, 0b111_111_111, 0b110_110_000 };
+        for (var i = 0; i < modes.Length; i++)
+        {
+            var path = Path.Combine(source, $"f{i}");
+            TestTrees.WriteFile(path, 100 + i);
+            File.SetUnixFileMode(path, (UnixFileMode)modes[i]);
+            File.SetLastWriteTimeUtc(path, new DateTime(2021, 3, 4, 5, 6, 7, DateTimeKind.Utc).AddTicks(1234567 + i));
+        }
+
+        // Once into a fresh root, once merged into the existing one (the no-replace rename path).
+        await InProcess.TransferAsync([source], new ReceiveOptions { Destination = Dest });
+        foreach (var file in Directory.GetFiles(Path.Combine(Dest, "modes")))
+        {
+            File.Delete(file);
+        }
+
+        var (_, received) = await InProcess.TransferAsync([source], new ReceiveOptions { Destination = Dest, OnConflict = ConflictPolicy.Skip });
+
+        Assert.That(received.Success, Is.True, string.Join("; ", received.Failures));
+        for (var i = 0; i < modes.Length; i++)
+        {
+            var arrived = Path.Combine(Dest, "modes", $"f{i}");
+            Assert.That(File.GetUnixFileMode(arrived), Is.EqualTo((UnixFileMode)modes[i]), $"mode of f{i}");
+            Assert.That(File.GetLastWriteTimeUtc(arrived), Is.EqualTo(File.GetLastWriteTimeUtc(Path.Combine(source, $"f{i}"))), $"time of f{i}");
+        }
+    }
+
+    [Test]
     public async Task ProgressAndFileEvents_AreReported()
     {
         var source = TestTrees.CreateMixedTree(Dir.Combine("src"));

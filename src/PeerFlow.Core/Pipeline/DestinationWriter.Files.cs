@@ -62,20 +62,23 @@ internal sealed partial class DestinationWriter
 
         file.TempPath = Path.Join(parent, $".peerflow-{_tempTag}-{file.Entry.Id}.part");
         var size = file.Entry.Size;
-        // CreateNew is O_CREAT|O_EXCL: it never follows or reuses anything already at the temporary name.
-        file.Handle = File.OpenHandle(file.TempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, size >= PreallocateThreshold ? size : 0);
+        // Created exclusively: it never follows or reuses anything already at the temporary name.
+        UnixFileMode? mode = file.Entry.Mode >= 0 ? ToSafeMode(file.Entry.Mode) : null;
+        file.Handle = FileCalls.CreateNew(file.TempPath, size >= PreallocateThreshold ? size : 0, mode, out var modeIsExact);
+        file.ModeIsExact = modeIsExact;
         _open++;
     }
 
-    private void ApplyMetadata(IncomingFile file)
+    private static void ApplyMetadata(IncomingFile file)
     {
         var entry = file.Entry;
-        if (entry.Mode >= 0 && !OperatingSystem.IsWindows())
+        if (entry.Mode >= 0 && !file.ModeIsExact && !OperatingSystem.IsWindows())
         {
+            // The umask took bits away at creation: set them explicitly.
             File.SetUnixFileMode(file.Handle!, ToSafeMode(entry.Mode));
         }
 
-        File.SetLastWriteTimeUtc(file.Handle!, UnixTime.FromNanoseconds(entry.ModifiedUnixNanoseconds));
+        FileCalls.SetModifiedTime(file.Handle!, entry.ModifiedUnixNanoseconds);
     }
 
     /// <summary>Permission bits only: a peer never gets to plant set-uid, set-gid or sticky files.</summary>
@@ -89,14 +92,14 @@ internal sealed partial class DestinationWriter
         {
             // rename(2): atomic, and it replaces a link itself rather than writing through it. In a root this
             // transfer created, nothing but this transfer's own files can be there, so no check is needed.
-            File.Move(temp, file.FinalPath, overwrite: true);
+            FileCalls.RenameReplacing(temp, file.FinalPath);
             file.TempPath = null;
             return true;
         }
 
-        if (!ConflictNames.Exists(file.FinalPath))
+        // Checking for a conflict and renaming are one atomic step: nothing that appears meanwhile is replaced.
+        if (FileCalls.TryRenameNoReplace(temp, file.FinalPath))
         {
-            File.Move(temp, file.FinalPath, overwrite: false);
             file.TempPath = null;
             return true;
         }
@@ -112,7 +115,12 @@ internal sealed partial class DestinationWriter
             case ConflictPolicy.Rename:
                 var directory = Path.GetDirectoryName(file.FinalPath)!;
                 var name = ConflictNames.FirstFree(directory, Path.GetFileName(file.FinalPath), isDirectory: false);
-                File.Move(temp, Path.Join(directory, name), overwrite: false);
+                if (!FileCalls.TryRenameNoReplace(temp, Path.Join(directory, name)))
+                {
+                    Discard(file, $"'{name}' appeared while the file was being stored");
+                    return false;
+                }
+
                 file.TempPath = null;
                 return true;
             default:

@@ -154,7 +154,7 @@ internal sealed partial class DestinationWriter
         try
         {
             EnsureOpen(file);
-            RandomAccess.Write(file.Handle!, chunk.Data.Span, chunk.Offset);
+            FileCalls.Write(file.Handle!, chunk.Data.Span, chunk.Offset);
             file.Hasher.Append(chunk.Data.Span);
             _progress.AddBytes(length);
         }

@@ -24,6 +24,9 @@ internal sealed class IncomingFile(EntryInfo entry, string finalPath, string dis
 
     public SafeFileHandle? Handle { get; set; }
 
+    /// <summary>The file was created with exactly its permission bits (the umask took none away).</summary>
+    public bool ModeIsExact { get; set; }
+
     public XxHash128 Hasher { get; } = new();
 
     public long Received { get; set; }
