@@ -95,6 +95,41 @@ public sealed class FileCallsTests(bool native) : FileSystemTest
         Assert.That(File.ReadAllBytes(path), Is.EqualTo(first.Concat(second).ToArray()));
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public void OpenRead_ReadsEverything_AndStopsAtTheEnd(bool sequential)
+    {
+        var path = Dir.Combine("source");
+        var content = Enumerable.Range(0, 10_000).Select(i => (byte)(i * 13)).ToArray();
+        File.WriteAllBytes(path, content);
+        var buffer = new byte[8192];
+
+        using var handle = FileCalls.OpenRead(path, sequential);
+        Assert.That(FileCalls.Read(handle, buffer, 0), Is.EqualTo(8192));
+        Assert.That(buffer, Is.EqualTo(content[..8192]));
+        Assert.That(FileCalls.Read(handle, buffer, 8192), Is.EqualTo(10_000 - 8192), "a short read at the end of the file");
+        Assert.That(buffer[..(10_000 - 8192)], Is.EqualTo(content[8192..]));
+        Assert.That(FileCalls.Read(handle, buffer, 10_000), Is.Zero);
+    }
+
+    [Test]
+    public void OpenRead_MissingOrForbidden_IsAClearError()
+    {
+        var missing = Assert.Catch<IOException>(() => FileCalls.OpenRead(Dir.Combine("missing"), false).Dispose());
+        Assert.That(missing!.Message, Does.Contain("missing"));
+
+        if (OperatingSystem.IsWindows() || Environment.UserName == "root")
+        {
+            Assert.Ignore("permission bits do not stop this user");
+            return;
+        }
+
+        var locked = Dir.Combine("locked");
+        File.WriteAllText(locked, "secret");
+        File.SetUnixFileMode(locked, UnixFileMode.None);
+        Assert.Throws<UnauthorizedAccessException>(() => FileCalls.OpenRead(locked, false).Dispose());
+    }
+
     [TestCase(1_700_000_000_123_456_789L)]
     [TestCase(0L)]
     [TestCase(-1_500_000_100L)] // before 1970, with a fraction: the seconds round down, the nanoseconds stay positive

@@ -190,8 +190,7 @@ internal sealed class SendPipeline
             if (entry.Size > 0)
             {
                 // Read-ahead advice only pays for files bigger than one chunk; for small files it is one more syscall.
-                var hint = entry.Size > _options.ChunkSize.MaxChunk ? FileOptions.SequentialScan : FileOptions.None;
-                using var handle = File.OpenHandle(entry.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, hint);
+                using var handle = FileCalls.OpenRead(entry.FullPath, sequential: entry.Size > _options.ChunkSize.MaxChunk);
                 var chunkSize = _options.ChunkSize.ChunkFor(entry.Size);
                 while (sent < entry.Size)
                 {
@@ -199,7 +198,9 @@ internal sealed class SendPipeline
                     var buffer = _pool.Rent(length);
                     try
                     {
-                        var read = await ReadExactlyAsync(handle, buffer.Array.AsMemory(0, length), sent, token).ConfigureAwait(false);
+                        // A synchronous read: this is already a reader's own thread-pool work item, and an
+                        // asynchronous read of a regular file is the same pread handed to yet another work item.
+                        var read = FileCalls.Read(handle, buffer.Array.AsSpan(0, length), sent);
                         if (read < length)
                         {
                             throw new IOException($"'{entry.FullPath}' shrank while it was being read");
@@ -239,23 +240,6 @@ internal sealed class SendPipeline
             _fault.Report(ex);
             throw;
         }
-    }
-
-    private static async ValueTask<int> ReadExactlyAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Memory<byte> buffer, long offset, CancellationToken token)
-    {
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            var read = await RandomAccess.ReadAsync(handle, buffer[total..], offset + total, token).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            total += read;
-        }
-
-        return total;
     }
 
     private static async ValueTask SendAsync(ITargetBlock<SendItem> target, SendItem item, CancellationToken token, ChunkBuffer? owned = null)
