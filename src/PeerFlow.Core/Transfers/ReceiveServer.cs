@@ -36,6 +36,7 @@ public sealed partial class ReceiveServer
     public async Task<TransferResult?> RunAsync(bool once, CancellationToken cancellationToken)
     {
         _once = once;
+        Warmup.Start();
         var running = new List<Task>();
         try
         {

@@ -18,6 +18,7 @@ internal static class CopyCommand
         common.AddTo(command);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
+            Warmup.Start();
             var all = result.GetValue(paths)!;
             if (all.Length < 2)
             {

@@ -17,6 +17,8 @@ internal static class SendCommand
         common.AddTo(command);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
+            // On the other core while this one loads the transport, walks the sources and connects.
+            Warmup.Start();
             var endPoint = EndPointParser.Parse(result.GetValue(to)!, "--to");
             var sources = Sources(result.GetValue(paths)!);
             var options = common.SendOptions(result);

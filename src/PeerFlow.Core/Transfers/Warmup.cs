@@ -1,0 +1,62 @@
+using System.IO.Hashing;
+using System.Threading.Tasks.Dataflow;
+
+using PeerFlow.Buffers;
+using PeerFlow.Compression;
+using PeerFlow.Protocol.Framing;
+using PeerFlow.Protocol.Messages;
+
+namespace PeerFlow.Transfers;
+
+/// <summary>
+/// Pays a transfer's one-time costs ahead of it, on a thread-pool thread: the control-message serializer (MessagePack's
+/// untrusted-data settings seed a hash key from the system's cryptographic random source, which loads OpenSSL), the
+/// dataflow, hashing and LZ4 code. A receiver calls it while it waits for its first peer and a sender while it loads
+/// its transport and connects, so on a machine with a second core these costs leave the transfer's critical path.
+/// Results are discarded; a failure here is ignored (the transfer itself will meet and report it).
+/// </summary>
+public static class Warmup
+{
+    private static int s_started;
+
+    /// <summary>Starts the warm-up once per process; later calls do nothing.</summary>
+    public static void Start()
+    {
+        if (Interlocked.Exchange(ref s_started, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static _ => Run(), null);
+        }
+    }
+
+    private static void Run()
+    {
+        try
+        {
+            var writer = new System.Buffers.ArrayBufferWriter<byte>(256);
+            FrameWriter.WriteControl(writer, new FileEnd { Id = 1, Length = 0, Hash = new byte[16] });
+            ControlMessageSerializer.Deserialize(new System.Buffers.ReadOnlySequence<byte>(writer.WrittenMemory[Protocol.ProtocolConstants.FrameHeaderLength..]));
+
+            Span<byte> sample = stackalloc byte[4096];
+            sample.Fill(42);
+            var hasher = new XxHash128();
+            hasher.Append(sample);
+            _ = hasher.GetCurrentHash();
+
+            using var pool = new ChunkPool();
+            using var compressed = ChunkCompressor.TryCompress(sample, pool);
+            if (compressed is not null)
+            {
+                using var _ = ChunkCompressor.Decompress(compressed.Span, sample.Length, pool);
+            }
+
+            var block = new ActionBlock<object>(static _ => { }, new ExecutionDataflowBlockOptions { BoundedCapacity = 1 });
+            block.Post(block);
+            block.Complete();
+            block.Completion.Wait();
+        }
+        catch (Exception)
+        {
+            // Only an optimisation.
+        }
+    }
+}
