@@ -93,8 +93,15 @@ public static class TransferSender
         }
         catch
         {
-            connection.Abort();
             await Tasks.WhenAllQuietly(summaryTask).ConfigureAwait(false);
+            if (fault.Error is TransportException && !cancellationToken.IsCancellationRequested)
+            {
+                // A receiver that fails says why, then closes. If our writes saw the close first, its reason is
+                // probably already waiting in our input: the user should get the reason, not "connection closed".
+                await ThrowPeerReasonIfAnyAsync(frames, summaryTask).ConfigureAwait(false);
+            }
+
+            connection.Abort();
             fault.ThrowIfFaulted(cancellationToken);
             throw;
         }
@@ -118,6 +125,33 @@ public static class TransferSender
             failures,
             [.. sources.Warnings],
             reply.RootNames ?? []);
+    }
+
+    private static async Task ThrowPeerReasonIfAnyAsync(FrameConnection frames, Task<TransferSummary> summaryTask)
+    {
+        if (summaryTask.Exception?.InnerException is PeerErrorException reported)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(reported);
+        }
+
+        if (summaryTask.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        try
+        {
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await frames.ReadControlAsync(grace.Token).ConfigureAwait(false);
+        }
+        catch (PeerErrorException)
+        {
+            throw;
+        }
+        catch (Exception)
+        {
+            // No reason to be had: the transport error stands.
+        }
     }
 
     private static async Task<TransferSummary> ReadSummaryAsync(FrameConnection frames, PipelineFault fault)
