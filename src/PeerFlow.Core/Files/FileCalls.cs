@@ -36,21 +36,7 @@ internal static partial class FileCalls
             return File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, preallocate);
         }
 
-        int fd;
-        do
-        {
-            fd = Linux.Open(path, Linux.O_WRONLY | Linux.O_CREAT | Linux.O_EXCL | Linux.O_CLOEXEC, (uint)mode.Value);
-        }
-        while (fd < 0 && Marshal.GetLastPInvokeError() == Linux.EINTR);
-
-        if (fd < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            var message = $"cannot create '{path}': {Marshal.GetPInvokeErrorMessage(errno)}";
-            throw errno is Linux.EACCES or Linux.EPERM ? new UnauthorizedAccessException(message) : new IOException(message);
-        }
-
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        var handle = OpenNative(path, Linux.O_WRONLY | Linux.O_CREAT | Linux.O_EXCL | Linux.O_CLOEXEC, (uint)mode.Value, "create");
         if (preallocate > 0 && Linux.FAllocate(handle, Linux.FALLOC_FL_KEEP_SIZE, 0, preallocate) != 0)
         {
             // Reserving space is an optimisation, except that it tells early when the disk is too full.
@@ -76,21 +62,7 @@ internal static partial class FileCalls
             return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, sequential ? FileOptions.SequentialScan : FileOptions.None);
         }
 
-        int fd;
-        do
-        {
-            fd = Linux.Open(path, Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
-        }
-        while (fd < 0 && Marshal.GetLastPInvokeError() == Linux.EINTR);
-
-        if (fd < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            var message = $"cannot open '{path}': {Marshal.GetPInvokeErrorMessage(errno)}";
-            throw errno is Linux.EACCES or Linux.EPERM ? new UnauthorizedAccessException(message) : new IOException(message);
-        }
-
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        var handle = OpenNative(path, Linux.O_RDONLY | Linux.O_CLOEXEC, 0, "open");
         if (sequential)
         {
             // Read-ahead advice; failing to give it changes nothing.
@@ -257,6 +229,26 @@ internal static partial class FileCalls
 
         File.Move(from, to, overwrite: false);
         return true;
+    }
+
+    /// <summary><c>open(2)</c>, retried on <c>EINTR</c>; failures map to the exceptions .NET's own open throws.</summary>
+    private static SafeFileHandle OpenNative(string path, int flags, uint mode, string verb)
+    {
+        int fd;
+        do
+        {
+            fd = Linux.Open(path, flags, mode);
+        }
+        while (fd < 0 && Marshal.GetLastPInvokeError() == Linux.EINTR);
+
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            var message = $"cannot {verb} '{path}': {Marshal.GetPInvokeErrorMessage(errno)}";
+            throw errno is Linux.EACCES or Linux.EPERM ? new UnauthorizedAccessException(message) : new IOException(message);
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
     }
 
     private static IOException Error(int errno, string? what = null)
