@@ -41,4 +41,10 @@ public static class ProtocolConstants
 
     /// <summary>Capability: data frames may be LZ4-compressed.</summary>
     public const string CapabilityLz4 = "lz4";
+
+    /// <summary>Capability: pause, resume, cancel and heartbeat messages, resume keys and entry verdicts.</summary>
+    public const string CapabilityResume = "resume";
+
+    /// <summary>Most verdicts one <see cref="Messages.EntryVerdicts"/> may carry (one per entry of a batch).</summary>
+    public const int MaxVerdicts = MaxEntriesPerBatch;
 }

@@ -21,6 +21,14 @@ public sealed class ControlMessageTests
             new TransferEnd { Files = 1, Directories = 0, Bytes = 5 },
             new TransferSummary { Success = true, FilesWritten = 1, BytesWritten = 5, Failures = [new EntryFailure { Path = "p", Reason = "r" }] },
             new ErrorMessage { Code = ErrorCode.InvalidPath, Message = "no" },
+            new TransferOffer { TransferId = new byte[16], Roots = ["a"], ResumeKey = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16] },
+            new TransferReply { Accepted = true, RootNames = ["a"], Verdicts = true },
+            new PauseTransfer { Reason = "paused by the receiver" },
+            new PauseTransfer(),
+            new ResumeTransfer(),
+            new Heartbeat(),
+            new CancelTransfer { Reason = "cancelled by the sender", DiscardPartial = true },
+            new EntryVerdicts { UpTo = 300, Verdicts = [new EntryVerdict { Id = 3, Kind = VerdictKind.Have }, new EntryVerdict { Id = 7, Kind = VerdictKind.Resume, Offset = 1 << 30, PrefixHash = new byte[16] }] },
         ];
 
     private static byte[] Encode(ControlMessage message)

@@ -17,6 +17,11 @@ namespace PeerFlow.Protocol.Messages;
 [Union(7, typeof(TransferEnd))]
 [Union(8, typeof(TransferSummary))]
 [Union(9, typeof(ErrorMessage))]
+[Union(10, typeof(PauseTransfer))]
+[Union(11, typeof(ResumeTransfer))]
+[Union(12, typeof(Heartbeat))]
+[Union(13, typeof(CancelTransfer))]
+[Union(14, typeof(EntryVerdicts))]
 public abstract class ControlMessage
 {
 }

@@ -97,6 +97,11 @@ internal sealed partial class ControlMessageFormatter
             m.ChunkSize = reader.ReadInt32();
         }
 
+        if (body.Next())
+        {
+            m.ResumeKey = ReadBytes(ref reader);
+        }
+
         return m;
     }
 
@@ -116,6 +121,11 @@ internal sealed partial class ControlMessageFormatter
         if (body.Next())
         {
             m.RootNames = ReadStrings(ref reader);
+        }
+
+        if (body.Next())
+        {
+            m.Verdicts = reader.ReadBoolean();
         }
 
         return m;
@@ -304,6 +314,78 @@ internal sealed partial class ControlMessageFormatter
 
         return failures;
     }
+
+    private static CancelTransfer ReadCancel(ref MessagePackReader reader, ref Fields body)
+    {
+        var m = new CancelTransfer();
+        if (body.Next())
+        {
+            m.Reason = ReadString(ref reader);
+        }
+
+        if (body.Next())
+        {
+            m.DiscardPartial = reader.ReadBoolean();
+        }
+
+        return m;
+    }
+
+    private static EntryVerdicts ReadVerdicts(ref MessagePackReader reader, ref Fields body, MessagePackSerializerOptions options)
+    {
+        var m = new EntryVerdicts();
+        if (body.Next())
+        {
+            m.UpTo = reader.ReadUInt32();
+        }
+
+        if (!body.Next())
+        {
+            return m;
+        }
+
+        var count = reader.ReadArrayHeader();
+        if (count > ProtocolConstants.MaxVerdicts)
+        {
+            throw new MessagePackSerializationException($"more than {ProtocolConstants.MaxVerdicts} verdicts in one message");
+        }
+
+        var verdicts = new EntryVerdict[count];
+        for (var i = 0; i < count; i++)
+        {
+            options.Security.DepthStep(ref reader);
+            var fields = new Fields(reader.ReadArrayHeader());
+            var v = new EntryVerdict();
+            if (fields.Next())
+            {
+                v.Id = reader.ReadUInt32();
+            }
+
+            if (fields.Next())
+            {
+                v.Kind = (VerdictKind)reader.ReadByte();
+            }
+
+            if (fields.Next())
+            {
+                v.Offset = reader.ReadInt64();
+            }
+
+            if (fields.Next())
+            {
+                v.PrefixHash = ReadBytes(ref reader);
+            }
+
+            fields.SkipRest(ref reader);
+            reader.Depth--;
+            verdicts[i] = v;
+        }
+
+        m.Verdicts = verdicts;
+        return m;
+    }
+
+    private static string? ReadNullableString(ref MessagePackReader reader) => reader.TryReadNil() ? null : reader.ReadString();
 
     private static string ReadString(ref MessagePackReader reader) => reader.ReadString() ?? "";
 

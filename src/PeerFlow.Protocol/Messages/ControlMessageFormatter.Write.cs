@@ -57,4 +57,23 @@ internal sealed partial class ControlMessageFormatter
             writer.Write(f.Reason);
         }
     }
+
+    private static void WriteVerdicts(ref MessagePackWriter writer, EntryVerdict[]? verdicts)
+    {
+        if (verdicts is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        writer.WriteArrayHeader(verdicts.Length);
+        foreach (var v in verdicts)
+        {
+            writer.WriteArrayHeader(4);
+            writer.Write(v.Id);
+            writer.Write((byte)v.Kind);
+            writer.Write(v.Offset);
+            writer.Write(v.PrefixHash);
+        }
+    }
 }

@@ -43,20 +43,22 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 break;
             case TransferOffer m:
                 writer.Write(2);
-                writer.WriteArrayHeader(6);
+                writer.WriteArrayHeader(7);
                 writer.Write(m.TransferId);
                 WriteStrings(ref writer, m.Roots);
                 writer.Write(m.TotalFiles);
                 writer.Write(m.TotalDirectories);
                 writer.Write(m.TotalBytes);
                 writer.Write(m.ChunkSize);
+                writer.Write(m.ResumeKey);
                 break;
             case TransferReply m:
                 writer.Write(3);
-                writer.WriteArrayHeader(3);
+                writer.WriteArrayHeader(4);
                 writer.Write(m.Accepted);
                 writer.Write(m.Reason);
                 WriteStrings(ref writer, m.RootNames);
+                writer.Write(m.Verdicts);
                 break;
             case EntryBatch m:
                 writer.Write(4);
@@ -99,6 +101,31 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 writer.Write((int)m.Code);
                 writer.Write(m.Message);
                 break;
+            case PauseTransfer m:
+                writer.Write(10);
+                writer.WriteArrayHeader(1);
+                writer.Write(m.Reason);
+                break;
+            case ResumeTransfer:
+                writer.Write(11);
+                writer.WriteArrayHeader(0);
+                break;
+            case Heartbeat:
+                writer.Write(12);
+                writer.WriteArrayHeader(0);
+                break;
+            case CancelTransfer m:
+                writer.Write(13);
+                writer.WriteArrayHeader(2);
+                writer.Write(m.Reason);
+                writer.Write(m.DiscardPartial);
+                break;
+            case EntryVerdicts m:
+                writer.Write(14);
+                writer.WriteArrayHeader(2);
+                writer.Write(m.UpTo);
+                WriteVerdicts(ref writer, m.Verdicts);
+                break;
             default:
                 throw new MessagePackSerializationException($"{value.GetType().Name} is not a control message");
         }
@@ -134,6 +161,11 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 7 => ReadTransferEnd(ref reader, ref body),
                 8 => ReadSummary(ref reader, ref body, options),
                 9 => ReadError(ref reader, ref body),
+                10 => new PauseTransfer { Reason = body.Next() ? ReadNullableString(ref reader) : null },
+                11 => new ResumeTransfer(),
+                12 => new Heartbeat(),
+                13 => ReadCancel(ref reader, ref body),
+                14 => ReadVerdicts(ref reader, ref body, options),
                 _ => throw new MessagePackSerializationException($"unknown control message kind {kind}"),
             };
 

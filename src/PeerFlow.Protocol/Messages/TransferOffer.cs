@@ -28,6 +28,13 @@ public sealed class TransferOffer : ControlMessage
     /// <summary>Largest uncompressed chunk the sender will put in one data frame.</summary>
     [Key(5)]
     public int ChunkSize { get; set; }
+
+    /// <summary>
+    /// 16 bytes that stay the same when the same sources are sent again (after a dropped connection, a crash, or a
+    /// second run of the same command), so the receiver can find what it kept of an earlier attempt. Null: no resume.
+    /// </summary>
+    [Key(6)]
+    public byte[]? ResumeKey { get; set; }
 }
 
 /// <summary>The receiver accepts or refuses an offer. Nothing else flows until it has been sent.</summary>
@@ -44,4 +51,8 @@ public sealed class TransferReply : ControlMessage
     /// <summary>For each offered root, in order, the name the receiver will store it under (it differs after a conflict rename).</summary>
     [Key(2)]
     public string[] RootNames { get; set; } = [];
+
+    /// <summary>The receiver answers every <see cref="EntryBatch"/> with <see cref="EntryVerdicts"/> (it is resuming, or may skip files).</summary>
+    [Key(3)]
+    public bool Verdicts { get; set; }
 }
