@@ -47,6 +47,9 @@ public sealed class SourceSet
 
     public IReadOnlyList<string> RootNames => _roots.ConvertAll(r => r.Name);
 
+    /// <summary>The full paths of the roots, in the order given.</summary>
+    public IReadOnlyList<string> RootPaths => _roots.ConvertAll(r => r.FullPath);
+
     /// <summary>Problems met while enumerating (unreadable directories, skipped special files).</summary>
     public IList<string> Warnings { get; } = [];
 

@@ -1,4 +1,6 @@
 using PeerFlow.Files;
+using PeerFlow.Protocol.Messages;
+using PeerFlow.Resume;
 using PeerFlow.Transfers;
 
 namespace PeerFlow.Pipeline;
@@ -60,13 +62,119 @@ internal sealed partial class DestinationWriter
             _lastVerifiedParent = parent;
         }
 
-        file.TempPath = Path.Join(parent, $".peerflow-{_tempTag}-{file.Entry.Id}.part");
         var size = file.Entry.Size;
-        // Created exclusively: it never follows or reuses anything already at the temporary name.
+        var partial = _store.PartialPath(file.Entry.Id);
+        // Created exclusively: it never follows or reuses anything already at the partial file's name.
         UnixFileMode? mode = file.Entry.Mode >= 0 ? ToSafeMode(file.Entry.Mode) : null;
-        file.Handle = FileCalls.CreateNew(file.TempPath, size >= PreallocateThreshold ? size : 0, mode, out var modeIsExact);
+        file.Handle = FileCalls.CreateNew(partial, size >= PreallocateThreshold ? size : 0, mode, out var modeIsExact);
+        file.TempPath = partial;
         file.ModeIsExact = modeIsExact;
         _open++;
+        if (size >= PartialStore.JournaledFileThreshold)
+        {
+            _store.RecordFile(partial, file.DisplayPath, size, file.Entry.ModifiedUnixNanoseconds);
+        }
+    }
+
+    /// <summary>
+    /// The verdict on a declared file when verdicts are on: resume from a partial file an earlier attempt kept (its
+    /// content hashed now, the hash primed for the rest), already here (same size and time at the final path), or
+    /// kept by the skip policy. Null: send it.
+    /// </summary>
+    private EntryVerdict? Judge(IncomingFile file, RootPlan root)
+    {
+        var entry = file.Entry;
+        if (entry.Size > 0
+            && _store.Previous?.Files.GetValueOrDefault(file.DisplayPath) is { } kept
+            && kept.Size == entry.Size
+            && kept.ModifiedUnixNanoseconds == entry.ModifiedUnixNanoseconds
+            && TryReopen(file, Path.Join(_store.Directory, kept.PartialName)) is { } prefixHash)
+        {
+            return new EntryVerdict { Id = entry.Id, Kind = VerdictKind.Resume, Offset = file.ResumeOffset, PrefixHash = prefixHash };
+        }
+
+        var existing = new FileInfo(file.FinalPath);
+        if (existing.Attributes == (FileAttributes)(-1) || (existing.Attributes & (FileAttributes.Directory | FileAttributes.ReparsePoint)) != 0)
+        {
+            return null;
+        }
+
+        if (existing.Length == entry.Size && existing.LastWriteTimeUtc == UnixTime.FromNanoseconds(entry.ModifiedUnixNanoseconds))
+        {
+            return new EntryVerdict { Id = entry.Id, Kind = VerdictKind.Have };
+        }
+
+        return _options.OnConflict == ConflictPolicy.Skip && !root.Fresh ? new EntryVerdict { Id = entry.Id, Kind = VerdictKind.Skip } : null;
+    }
+
+    /// <summary>Opens a kept partial file and hashes what it holds; null if it is missing, empty or not plausible.</summary>
+    private byte[]? TryReopen(IncomingFile file, string partial)
+    {
+        var info = new FileInfo(partial);
+        if (!info.Exists || (info.Attributes & FileAttributes.ReparsePoint) != 0 || info.Length == 0 || info.Length > file.Entry.Size)
+        {
+            return null;
+        }
+
+        if (_open >= _options.MaxOpenFiles)
+        {
+            return null;
+        }
+
+        var handle = File.OpenHandle(partial, FileMode.Open, FileAccess.ReadWrite);
+        var length = RandomAccess.GetLength(handle);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1024 * 1024);
+        try
+        {
+            for (long at = 0; at < length;)
+            {
+                var read = FileCalls.Read(handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - at)), at);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                file.Hasher.Append(buffer.AsSpan(0, read));
+                at += read;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            handle.Dispose();
+            file.Hasher.Reset();
+            return null;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        file.Handle = handle;
+        file.TempPath = partial;
+        file.ResumeOffset = length;
+        _open++;
+        return file.Hasher.GetCurrentHash();
+    }
+
+    /// <summary>
+    /// The first data of a file offered for resume: at the offered offset, the sender proved the prefix is its own
+    /// and continues; at 0, it did not, and the partial file starts over.
+    /// </summary>
+    private void ResumeOrRestart(IncomingFile file, long offset)
+    {
+        if (offset == file.ResumeOffset)
+        {
+            file.Received = file.ResumeOffset;
+            BytesAlreadyThere += file.ResumeOffset;
+            _progress.Credit(file.ResumeOffset);
+        }
+        else if (offset == 0 && file.Handle is not null)
+        {
+            RandomAccess.SetLength(file.Handle, 0);
+            file.Hasher.Reset();
+        }
+
+        file.ResumeOffset = 0;
     }
 
     private static void ApplyMetadata(IncomingFile file)
@@ -138,6 +246,16 @@ internal sealed partial class DestinationWriter
         }
 
         CloseAndDelete(file);
+    }
+
+    private void CloseOnly(IncomingFile file)
+    {
+        if (file.Handle is not null)
+        {
+            file.Handle.Dispose();
+            file.Handle = null;
+            _open--;
+        }
     }
 
     private void CloseAndDelete(IncomingFile file)

@@ -1,6 +1,7 @@
 using PeerFlow.Files;
 using PeerFlow.Protocol;
 using PeerFlow.Protocol.Messages;
+using PeerFlow.Resume;
 using PeerFlow.Transfers;
 
 namespace PeerFlow.Pipeline;
@@ -10,8 +11,10 @@ namespace PeerFlow.Pipeline;
 /// Single-threaded (it is the body of one dataflow block), so its state needs no locks.
 /// </summary>
 /// <remarks>
-/// Every file is written to a temporary name beside its final path, hashed as written, and renamed into place only
-/// after its hash matches the sender's; nothing existing is replaced before that. Peer paths go through
+/// Every file is written to a partial file in the transfer's <see cref="PartialStore"/>, hashed as written, and renamed
+/// into place only after its hash matches the sender's; nothing existing is replaced before that. With verdicts on,
+/// each entry batch is answered with what the receiver already has (a file in place, or the verified start of one
+/// kept by an earlier attempt), so the sender sends only the rest. Peer paths go through
 /// <see cref="SafePath"/>, and directories are created one level at a time, refusing to pass through a symbolic link.
 /// </remarks>
 internal sealed partial class DestinationWriter
@@ -21,7 +24,8 @@ internal sealed partial class DestinationWriter
 
     private readonly string _destination;
     private readonly ReceiveOptions _options;
-    private readonly string _tempTag;
+    private readonly PartialStore _store;
+    private readonly Action<ControlMessage>? _verdicts;
     private readonly IReadOnlyDictionary<string, RootPlan> _roots;
     private readonly ProgressTracker _progress;
     private readonly ITransferObserver _observer;
@@ -33,11 +37,13 @@ internal sealed partial class DestinationWriter
     private int _open;
     private long _fileEnds;
 
-    public DestinationWriter(string destination, ReceiveOptions options, string tempTag, IReadOnlyDictionary<string, RootPlan> roots, ProgressTracker progress, ITransferObserver observer)
+    /// <summary>Creates the writer; <paramref name="verdicts"/> is where the answer to each entry batch goes (null: verdicts are off).</summary>
+    public DestinationWriter(string destination, ReceiveOptions options, PartialStore store, Action<ControlMessage>? verdicts, IReadOnlyDictionary<string, RootPlan> roots, ProgressTracker progress, ITransferObserver observer)
     {
         _destination = destination;
         _options = options;
-        _tempTag = tempTag;
+        _store = store;
+        _verdicts = verdicts;
         _roots = roots;
         _progress = progress;
         _observer = observer;
@@ -52,6 +58,9 @@ internal sealed partial class DestinationWriter
 
     public long FilesSkipped { get; private set; }
 
+    /// <summary>Bytes the receiver had before this attempt: unchanged files and resumed prefixes.</summary>
+    public long BytesAlreadyThere { get; private set; }
+
     public IReadOnlyList<TransferFailure> Failures => _failures;
 
     /// <summary>Set once the sender's <see cref="TransferEnd"/> has been processed.</summary>
@@ -64,13 +73,19 @@ internal sealed partial class DestinationWriter
             throw new ProtocolException($"an entry batch must hold 1..{ProtocolConstants.MaxEntriesPerBatch} entries");
         }
 
+        List<EntryVerdict>? verdicts = _verdicts is null ? null : [];
         foreach (var entry in batch.Entries)
         {
-            Declare(entry);
+            Declare(entry, verdicts);
+        }
+
+        if (_verdicts is not null && batch.Entries.Length > 0)
+        {
+            _verdicts(new EntryVerdicts { UpTo = batch.Entries[^1].Id, Verdicts = [.. verdicts!] });
         }
     }
 
-    private void Declare(EntryInfo entry)
+    private void Declare(EntryInfo entry, List<EntryVerdict>? verdicts)
     {
         if (entry is null || entry.Id <= _lastId)
         {
@@ -114,7 +129,20 @@ internal sealed partial class DestinationWriter
                 }
 
                 var file = new IncomingFile(entry, finalPath, display, root.Fresh);
-                if (_options.OnConflict == ConflictPolicy.Skip && !root.Fresh && ConflictNames.Exists(finalPath))
+                if (verdicts is not null && Judge(file, root) is { } verdict)
+                {
+                    verdicts.Add(verdict);
+                    if (verdict.Kind != VerdictKind.Resume)
+                    {
+                        // The sender sends nothing for this file: it is done here.
+                        FilesSkipped++;
+                        BytesAlreadyThere += entry.Size;
+                        _progress.Credit(entry.Size);
+                        _progress.AddFile();
+                        break;
+                    }
+                }
+                else if (_options.OnConflict == ConflictPolicy.Skip && !root.Fresh && ConflictNames.Exists(finalPath))
                 {
                     file.Discard = true;
                     file.Skipped = true;
@@ -135,6 +163,11 @@ internal sealed partial class DestinationWriter
         }
 
         var length = chunk.Data.Length;
+        if (file.ResumeOffset > 0 && file.Received == 0)
+        {
+            ResumeOrRestart(file, chunk.Offset);
+        }
+
         if (chunk.Offset != file.Received)
         {
             throw new ProtocolException($"data for '{file.DisplayPath}' at offset {chunk.Offset}, expected {file.Received} (gap or overlap)");
@@ -172,6 +205,12 @@ internal sealed partial class DestinationWriter
         }
 
         _fileEnds++;
+        if (file.ResumeOffset > 0 && file.Received == 0)
+        {
+            // No data at all: the sender accepted a prefix that is the whole file.
+            ResumeOrRestart(file, file.ResumeOffset);
+        }
+
         if (end.Length != file.Received || file.Received != file.Entry.Size)
         {
             throw new ProtocolException($"'{file.DisplayPath}' ended after {file.Received} bytes; {end.Length} were sent and {file.Entry.Size} announced");
@@ -262,12 +301,22 @@ internal sealed partial class DestinationWriter
         Completed = true;
     }
 
-    /// <summary>Deletes the temporary files of everything unfinished (after a fault or cancellation).</summary>
-    public void Cleanup()
+    /// <summary>
+    /// Closes everything unfinished after a fault or cancellation; deletes the partial files too unless
+    /// <paramref name="keepPartial"/> (they are kept for a later attempt to continue).
+    /// </summary>
+    public void Cleanup(bool keepPartial)
     {
         foreach (var file in _pending.Values)
         {
-            CloseAndDelete(file);
+            if (keepPartial)
+            {
+                CloseOnly(file);
+            }
+            else
+            {
+                CloseAndDelete(file);
+            }
         }
 
         _pending.Clear();

@@ -31,6 +31,9 @@ internal sealed class IncomingFile(EntryInfo entry, string finalPath, string dis
 
     public long Received { get; set; }
 
+    /// <summary>Bytes of a partial file from an earlier attempt, offered to the sender to continue after (0: none).</summary>
+    public long ResumeOffset { get; set; }
+
     /// <summary>Data for this file is dropped: it failed, or the conflict policy skips it.</summary>
     public bool Discard { get; set; }
 

@@ -22,12 +22,14 @@ internal sealed class ReceivePipeline
     private readonly DestinationWriter _writer;
     private readonly ChunkPool _pool;
     private readonly PipelineFault _fault;
+    private readonly TransferSession _session;
     private readonly bool _lz4;
     private readonly int _capacity;
 
-    public ReceivePipeline(FrameConnection connection, DestinationWriter writer, ChunkPool pool, PipelineFault fault, bool lz4, int capacity)
+    public ReceivePipeline(FrameConnection connection, TransferSession session, DestinationWriter writer, ChunkPool pool, PipelineFault fault, bool lz4, int capacity)
     {
         _connection = connection;
+        _session = session;
         _writer = writer;
         _pool = pool;
         _fault = fault;
@@ -35,7 +37,9 @@ internal sealed class ReceivePipeline
         _capacity = capacity;
     }
 
-    public async Task RunAsync()
+    /// <summary>Runs until the sender's <see cref="TransferEnd"/> is processed, or the first error.</summary>
+    /// <param name="keepPartial">After a failure: whether partial files are kept for a later attempt (decided then, from the error).</param>
+    public async Task RunAsync(Func<Exception?, bool> keepPartial)
     {
         var token = _fault.Token;
         var decompress = new TransformBlock<ReceiveItem, ReceiveItem>(Decompress, Options(_capacity, token));
@@ -57,7 +61,7 @@ internal sealed class ReceivePipeline
             decompress.Complete();
             await Tasks.WhenAllQuietly(frames, decompress.Completion, write.Completion).ConfigureAwait(false);
             _pool.ReclaimAll();
-            _writer.Cleanup();
+            _writer.Cleanup(keepPartial(_fault.Error));
             _fault.ThrowIfFaulted(CancellationToken.None);
             throw new ProtocolException("the sender stopped before the end of the transfer");
         }
@@ -113,6 +117,16 @@ internal sealed class ReceivePipeline
                     break;
                 case ErrorMessage error:
                     throw new PeerErrorException(error.Code, error.Message);
+                case CancelTransfer cancel:
+                    throw new PeerCancelledException(cancel.Reason, cancel.DiscardPartial);
+                case Heartbeat:
+                    return true;
+                case PauseTransfer pause:
+                    _session.OnPeerPaused(pause.Reason);
+                    return true;
+                case ResumeTransfer:
+                    _session.OnPeerResumed();
+                    return true;
                 default:
                     throw new ProtocolException($"unexpected {message.GetType().Name} during the transfer");
             }

@@ -31,6 +31,8 @@ internal sealed class SendPipeline
     private readonly ITransferObserver _observer;
     private readonly PipelineFault _fault;
     private readonly CompressionGovernor _governor;
+    private readonly TransferSession _session;
+    private readonly VerdictBook? _verdicts;
     private readonly Lock _failuresLock = new();
     private readonly List<TransferFailure> _failures = [];
     private ActionBlock<SendItem>? _writer;
@@ -39,10 +41,15 @@ internal sealed class SendPipeline
     private long _files;
     private long _directories;
     private long _bytes;
+    private long _unchanged;
+    private long _alreadyThere;
 
-    public SendPipeline(FrameConnection connection, SourceSet sources, SendOptions options, ChunkPool pool, ProgressTracker progress, ITransferObserver observer, PipelineFault fault)
+    /// <summary>Creates the pipeline; with <paramref name="verdicts"/>, each file waits for the receiver's verdict before it is read.</summary>
+    public SendPipeline(FrameConnection connection, TransferSession session, VerdictBook? verdicts, SourceSet sources, SendOptions options, ChunkPool pool, ProgressTracker progress, ITransferObserver observer, PipelineFault fault)
     {
         _connection = connection;
+        _session = session;
+        _verdicts = verdicts;
         _sources = sources;
         _options = options;
         _pool = pool;
@@ -60,6 +67,12 @@ internal sealed class SendPipeline
     public long Directories => _directories;
 
     public long Bytes => _bytes;
+
+    /// <summary>Files the receiver already had (or keeps by its conflict policy): not sent.</summary>
+    public long Unchanged => _unchanged;
+
+    /// <summary>Bytes not sent because the receiver had them (unchanged files, verified prefixes).</summary>
+    public long BytesAlreadyThere => Interlocked.Read(ref _alreadyThere);
 
     public IReadOnlyList<TransferFailure> Failures
     {
@@ -185,6 +198,17 @@ internal sealed class SendPipeline
     {
         try
         {
+            var verdict = _verdicts is null ? null : await _verdicts.TakeAsync(entry.Id, token).ConfigureAwait(false);
+            if (verdict?.Kind is VerdictKind.Have or VerdictKind.Skip)
+            {
+                // Nothing to send, not even the file's end: the receiver counts it as done already.
+                Interlocked.Increment(ref _unchanged);
+                Interlocked.Add(ref _alreadyThere, entry.Size);
+                _progress.Credit(entry.Size);
+                _progress.AddFile();
+                return;
+            }
+
             var hasher = new XxHash128();
             long sent = 0;
             if (entry.Size > 0)
@@ -192,6 +216,11 @@ internal sealed class SendPipeline
                 // Read-ahead advice only pays for files bigger than one chunk; for small files it is one more syscall.
                 using var handle = FileCalls.OpenRead(entry.FullPath, sequential: entry.Size > _options.ChunkSize.MaxChunk);
                 var chunkSize = _options.ChunkSize.ChunkFor(entry.Size);
+                if (verdict is { Kind: VerdictKind.Resume } resume)
+                {
+                    sent = MatchPrefix(entry, handle, resume, hasher, chunkSize);
+                }
+
                 while (sent < entry.Size)
                 {
                     var length = (int)Math.Min(chunkSize, entry.Size - sent);
@@ -218,6 +247,12 @@ internal sealed class SendPipeline
 
                     sent += length;
                 }
+
+                if (entry.Size > chunkSize && SourceChanged(entry, handle))
+                {
+                    // Never deliver a mix of two versions: the receiver drops what it got of this one.
+                    throw new IOException($"'{entry.RelativePath}' changed while it was being sent; send it again");
+                }
             }
 
             var end = new FileEnd { Id = entry.Id, Length = sent, Hash = hasher.GetCurrentHash() };
@@ -241,6 +276,46 @@ internal sealed class SendPipeline
             throw;
         }
     }
+
+    /// <summary>
+    /// Hashes the first <see cref="EntryVerdict.Offset"/> bytes of the source and compares them with the receiver's
+    /// kept prefix. Returns where sending starts: the offset when they match (the hasher then holds the prefix), 0 otherwise.
+    /// </summary>
+    private long MatchPrefix(SourceEntry entry, Microsoft.Win32.SafeHandles.SafeFileHandle handle, EntryVerdict resume, XxHash128 hasher, int chunkSize)
+    {
+        if (resume.Offset <= 0 || resume.Offset > entry.Size || resume.PrefixHash is not { Length: Protocol.ProtocolConstants.HashLength })
+        {
+            throw new Protocol.ProtocolException($"the receiver offered to resume '{entry.RelativePath}' at {resume.Offset} of {entry.Size} bytes");
+        }
+
+        using var buffer = _pool.Rent(chunkSize);
+        for (long at = 0; at < resume.Offset;)
+        {
+            var length = (int)Math.Min(chunkSize, resume.Offset - at);
+            var read = FileCalls.Read(handle, buffer.Array.AsSpan(0, length), at);
+            if (read < length)
+            {
+                throw new IOException($"'{entry.FullPath}' shrank while it was being read");
+            }
+
+            hasher.Append(buffer.Array.AsSpan(0, length));
+            at += length;
+        }
+
+        if (hasher.GetCurrentHash().AsSpan().SequenceEqual(resume.PrefixHash))
+        {
+            Interlocked.Add(ref _alreadyThere, resume.Offset);
+            _progress.Credit(resume.Offset);
+            return resume.Offset;
+        }
+
+        hasher.Reset();
+        return 0;
+    }
+
+    private static bool SourceChanged(SourceEntry entry, Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+        => RandomAccess.GetLength(handle) != entry.Size
+            || UnixTime.ToNanoseconds(File.GetLastWriteTimeUtc(handle)) / 100 != entry.ModifiedUnixNanoseconds / 100;
 
     private static async ValueTask SendAsync(ITargetBlock<SendItem> target, SendItem item, CancellationToken token, ChunkBuffer? owned = null)
     {
@@ -294,6 +369,13 @@ internal sealed class SendPipeline
 
     private async Task WriteAsync(SendItem item)
     {
+        if (item is ChunkItem)
+        {
+            // While either side holds a pause, no data frame goes out.
+            await _session.WaitWhilePausedAsync(_fault.Token).ConfigureAwait(false);
+        }
+
+        await _connection.EnterOutputAsync(_fault.Token).ConfigureAwait(false);
         try
         {
             var output = _connection.Output;
@@ -324,7 +406,9 @@ internal sealed class SendPipeline
             // Flushing every time the queue is momentarily empty would cost a send (and a wake-up of the receiver)
             // per small file; the time bound keeps a stalled source from holding small frames back for long.
             var now = Environment.TickCount64;
-            if (_unflushed >= FlushThreshold || item is ControlItem { Message: TransferEnd } || (_writer!.InputCount == 0 && now - _lastFlush >= FlushInterval))
+            // With verdicts, readers wait for the answer to each batch: it must not sit in our buffer.
+            if (_unflushed >= FlushThreshold || item is ControlItem { Message: TransferEnd } || (_verdicts is not null && item is ControlItem { Message: EntryBatch })
+                || (_writer!.InputCount == 0 && now - _lastFlush >= FlushInterval))
             {
                 _unflushed = 0;
                 _lastFlush = now;
@@ -335,6 +419,10 @@ internal sealed class SendPipeline
         {
             _fault.Report(ex);
             throw;
+        }
+        finally
+        {
+            _connection.ExitOutput();
         }
     }
 }

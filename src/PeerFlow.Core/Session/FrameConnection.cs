@@ -14,6 +14,10 @@ namespace PeerFlow.Session;
 /// </summary>
 public sealed class FrameConnection
 {
+    private readonly SemaphoreSlim _outputLock = new(1, 1);
+    private long _inputWaitSince;
+    private long _lastOutput = Environment.TickCount64;
+
     public FrameConnection(ITransportConnection connection)
     {
         Connection = connection;
@@ -37,20 +41,72 @@ public sealed class FrameConnection
         PrefaceWritten = true;
     }
 
-    /// <summary>Flushes the output; fails if the peer is gone.</summary>
+    /// <summary>
+    /// How long the current read has waited for the peer without receiving a byte; zero while we are busy with what
+    /// arrived (a slow consumer is not a silent peer).
+    /// </summary>
+    public TimeSpan InputIdle
+    {
+        get
+        {
+            var since = Volatile.Read(ref _inputWaitSince);
+            return since == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - since);
+        }
+    }
+
+    /// <summary>How long since we last flushed anything to the peer.</summary>
+    public TimeSpan OutputIdle => TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref _lastOutput));
+
+    /// <summary>
+    /// Takes the output for one writer (the pipeline's writer, a heartbeat, a pause message): the pipe allows one
+    /// writer at a time. Release with <see cref="ExitOutput"/>.
+    /// </summary>
+    public ValueTask EnterOutputAsync(CancellationToken cancellationToken)
+        => _outputLock.Wait(0) ? default : new ValueTask(_outputLock.WaitAsync(cancellationToken));
+
+    /// <summary>Takes the output only if nobody holds it.</summary>
+    public bool TryEnterOutput() => _outputLock.Wait(0);
+
+    public void ExitOutput() => _outputLock.Release();
+
+    /// <summary>Flushes the output; fails if the peer is gone. The caller holds the output (or is alone).</summary>
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         var result = await Output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _lastOutput, Environment.TickCount64);
         if (result.IsCompleted)
         {
             throw new TransportException(TransportError.ConnectionReset, "the peer closed the connection");
         }
     }
 
+    /// <summary>Writes and flushes one control message, holding the output meanwhile.</summary>
     public async ValueTask SendControlAsync(ControlMessage message, CancellationToken cancellationToken)
     {
-        FrameWriter.WriteControl(Output, message);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        await EnterOutputAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            FrameWriter.WriteControl(Output, message);
+            await FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ExitOutput();
+        }
+    }
+
+    /// <summary>Reads from the input, remembering meanwhile that we are waiting for the peer.</summary>
+    private async ValueTask<ReadResult> ReadInputAsync(CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _inputWaitSince, Environment.TickCount64);
+        try
+        {
+            return await Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _inputWaitSince, 0);
+        }
     }
 
     /// <summary>Reads and checks the peer's preface.</summary>
@@ -87,7 +143,7 @@ public sealed class FrameConnection
     {
         while (true)
         {
-            var result = await Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
             if (FrameReader.TryParse(ref buffer, out var frame))
             {
@@ -98,7 +154,12 @@ public sealed class FrameConnection
 
                 var message = ControlMessageSerializer.Deserialize(frame.Payload);
                 Input.AdvanceTo(buffer.Start);
-                return message is ErrorMessage error ? throw new PeerErrorException(error.Code, error.Message) : message;
+                return message switch
+                {
+                    ErrorMessage error => throw new PeerErrorException(error.Code, error.Message),
+                    CancelTransfer cancel => throw new PeerCancelledException(cancel.Reason, cancel.DiscardPartial),
+                    _ => message,
+                };
             }
 
             if (result.IsCompleted)
@@ -127,7 +188,7 @@ public sealed class FrameConnection
     {
         while (true)
         {
-            var result = await Input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
             var keepGoing = true;
             while (keepGoing && FrameReader.TryParse(ref buffer, out var frame))
@@ -173,6 +234,13 @@ public sealed class FrameConnection
             return false;
         }
     }
+}
+
+/// <summary>The peer cancelled the transfer on purpose (not an error: both sides end Cancelled).</summary>
+public sealed class PeerCancelledException(string reason, bool discardPartial)
+    : OperationCanceledException(string.IsNullOrEmpty(reason) ? "the peer cancelled the transfer" : $"the peer cancelled the transfer: {reason}")
+{
+    public bool DiscardPartial { get; } = discardPartial;
 }
 
 /// <summary>The peer reported a fatal error and ended the session.</summary>

@@ -31,6 +31,35 @@ public sealed class ProgressTracker
 
     public void AddBytes(long count) => Interlocked.Add(ref _bytes, count);
 
+    /// <summary>
+    /// Counts bytes that were done before this attempt (already at the receiver) without them showing up in the
+    /// rate: the rate is what moves now.
+    /// </summary>
+    public void Credit(long count)
+    {
+        lock (_lock)
+        {
+            Interlocked.Add(ref _bytes, count);
+            var samples = _samples.ToArray();
+            _samples.Clear();
+            foreach (var (at, bytes) in samples)
+            {
+                _samples.Enqueue((at, bytes + count));
+            }
+        }
+    }
+
+    /// <summary>Starts counting again from nothing (a new attempt after a reconnect), keeping the totals.</summary>
+    public void Restart()
+    {
+        lock (_lock)
+        {
+            Interlocked.Exchange(ref _bytes, 0);
+            Interlocked.Exchange(ref _files, 0);
+            _samples.Clear();
+        }
+    }
+
     public void AddFile() => Interlocked.Increment(ref _files);
 
     public TransferProgress Snapshot()

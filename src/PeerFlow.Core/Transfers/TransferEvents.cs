@@ -62,7 +62,11 @@ public sealed record TransferProgress(
 /// <summary>One file is done: sent in full (sender) or verified and in place (receiver).</summary>
 public sealed record FileCompleted(string Path, long Size);
 
-/// <summary>The outcome of a transfer.</summary>
+/// <summary>
+/// The outcome of a transfer. <see cref="Bytes"/> is all file content in place at the end; of it,
+/// <see cref="BytesAlreadyThere"/> did not travel in the last attempt (files the receiver had, and the verified
+/// starts of files an interrupted attempt left).
+/// </summary>
 public sealed record TransferResult(
     TransferDirection Direction,
     bool Success,
@@ -73,7 +77,8 @@ public sealed record TransferResult(
     TimeSpan Elapsed,
     IReadOnlyList<TransferFailure> Failures,
     IReadOnlyList<string> Warnings,
-    IReadOnlyList<string> StoredRoots);
+    IReadOnlyList<string> StoredRoots,
+    long BytesAlreadyThere = 0);
 
 /// <summary>One entry that could not be transferred, and why.</summary>
 public sealed record TransferFailure(string Path, string Reason);

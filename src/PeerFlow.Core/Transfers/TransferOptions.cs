@@ -1,6 +1,7 @@
 using PeerFlow.Buffers;
 using PeerFlow.Compression;
 using PeerFlow.Files;
+using PeerFlow.Session;
 
 namespace PeerFlow.Transfers;
 
@@ -22,6 +23,26 @@ public sealed class SendOptions
 
     /// <summary>How often progress is reported.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Heartbeats and how long a silent receiver is given before the connection counts as lost.</summary>
+    public SessionTiming Timing { get; init; } = SessionTiming.Default;
+
+    /// <summary>
+    /// How many times a lost connection is re-established (with backoff) before the transfer fails. Each attempt
+    /// continues from what the receiver confirmed. Only when the sender was given a way to connect again.
+    /// </summary>
+    public int Reconnects { get; init; } = 5;
+
+    /// <summary>The first wait before reconnecting; it doubles per failed attempt up to <see cref="MaxReconnectDelay"/>.</summary>
+    public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Names these sources across runs, so a receiver can continue an interrupted transfer. Default: derived from the
+    /// host name and the sources' full paths (the same command resumes); empty: never resume.
+    /// </summary>
+    public byte[]? ResumeKey { get; init; }
 
     /// <summary>Tests: the pool chunk buffers come from, to check they all come back.</summary>
     internal ChunkPool? Pool { get; init; }
@@ -48,6 +69,15 @@ public sealed class ReceiveOptions
     public int MaxOpenFiles { get; init; } = 256;
 
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Heartbeats and how long a silent sender is given before the connection counts as lost.</summary>
+    public SessionTiming Timing { get; init; } = SessionTiming.Default;
+
+    /// <summary>
+    /// How long the data kept from an interrupted transfer (partial files and their journal) waits for the sender
+    /// to come back before it is deleted.
+    /// </summary>
+    public TimeSpan PartialMaxAge { get; init; } = TimeSpan.FromDays(7);
 
     /// <summary>Tests: the pool chunk buffers come from, to check they all come back.</summary>
     internal ChunkPool? Pool { get; init; }

@@ -3,6 +3,7 @@ using PeerFlow.Files;
 using PeerFlow.Pipeline;
 using PeerFlow.Protocol;
 using PeerFlow.Protocol.Messages;
+using PeerFlow.Resume;
 using PeerFlow.Session;
 using PeerFlow.Transports;
 
@@ -13,23 +14,29 @@ public static class TransferReceiver
 {
     /// <summary>
     /// Runs a whole transfer on an accepted connection. The peer is told about any fatal error before the
-    /// connection closes. Files are only ever added under <see cref="ReceiveOptions.Destination"/>.
+    /// connection closes. Files are only ever added under <see cref="ReceiveOptions.Destination"/>. What an
+    /// interrupted transfer received is kept (see <see cref="Resume.PartialStore"/>) for the sender's next attempt.
     /// </summary>
-    public static async Task<TransferResult> ReceiveAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver? observer = null, CancellationToken cancellationToken = default)
+    public static async Task<TransferResult> ReceiveAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver? observer = null, CancellationToken cancellationToken = default, TransferControl? control = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
         observer ??= NullTransferObserver.Instance;
         var state = new TransferStateMachine(TransferDirection.Receive);
         state.Changed += observer.OnStateChanged;
-        return await state.RunAsync(machine => RunAsync(connection, options, observer, machine, cancellationToken), cancellationToken).ConfigureAwait(false);
+        using var cancel = control is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, control.Cancellation);
+        var token = cancel?.Token ?? cancellationToken;
+        return await state.RunAsync(machine => RunAsync(connection, options, observer, control, machine, token), token).ConfigureAwait(false);
     }
 
-    private static async Task<TransferResult> RunAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver observer, TransferStateMachine state, CancellationToken cancellationToken)
+    private static async Task<TransferResult> RunAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, CancellationToken cancellationToken)
     {
         var frames = new FrameConnection(connection);
         var destination = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Destination));
         var progress = new ProgressTracker(TransferDirection.Receive);
+        TransferSession? session = null;
+        PartialStore? store = null;
+        var discard = false;
         try
         {
             Directory.CreateDirectory(destination);
@@ -55,30 +62,68 @@ public static class TransferReceiver
                 throw new ProtocolException("the offer's transfer id must be 16 bytes");
             }
 
-            var (plans, refusal) = RootPlan.Decide(offer, destination, options.OnConflict);
+            var resumable = capabilities.Contains(ProtocolConstants.CapabilityResume) && offer.ResumeKey is { Length: 16 };
+            var transferId = Convert.ToHexStringLower(offer.TransferId);
+            PartialStore.CleanStale(destination, options.PartialMaxAge);
+            var refusal = offer.Roots.Contains(PartialStore.StateDirectoryName, StringComparer.Ordinal)
+                ? $"'{PartialStore.StateDirectoryName}' is reserved for PeerFlow's own partial files; rename that root"
+                : null;
+            Dictionary<string, RootPlan>? plans = null;
+            if (refusal is null)
+            {
+                var tag = resumable ? Convert.ToHexStringLower(offer.ResumeKey!) : "t-" + transferId;
+                store = await PartialStore.OpenAsync(destination, tag, offer.Roots, () => connection.Abort(new TransportException(TransportError.ConnectionAborted, "a newer attempt of this transfer took over")), cancellationToken).ConfigureAwait(false);
+                if (store.Previous is { } previous)
+                {
+                    plans = offer.Roots.ToDictionary(r => r, r => previous.Roots[r], StringComparer.Ordinal);
+                }
+                else
+                {
+                    (plans, refusal) = RootPlan.Decide(offer, destination, options.OnConflict);
+                    if (plans is not null)
+                    {
+                        store.RecordRoots(offer.Roots.Select(r => (r, plans[r])));
+                    }
+                }
+            }
+
             if (plans is null)
             {
+                discard = true;
                 await frames.SendControlAsync(new TransferReply { Accepted = false, Reason = refusal }, cancellationToken).ConfigureAwait(false);
                 throw new TransferRefusedException(refusal!);
             }
 
-            await frames.SendControlAsync(new TransferReply { Accepted = true, RootNames = [.. offer.Roots.Select(r => plans[r].StoredName)] }, cancellationToken).ConfigureAwait(false);
+            // Verdicts cost the sender a round trip per batch: only when they can save something.
+            var verdicts = capabilities.Contains(ProtocolConstants.CapabilityResume)
+                && (store!.Previous is not null || (options.OnConflict == ConflictPolicy.Skip && plans.Values.Any(p => !p.Fresh)));
+            await frames.SendControlAsync(new TransferReply { Accepted = true, RootNames = [.. offer.Roots.Select(r => plans[r].StoredName)], Verdicts = verdicts }, cancellationToken).ConfigureAwait(false);
             progress.FilesTotal = offer.TotalFiles;
             progress.BytesTotal = offer.TotalBytes;
-            var transferId = Convert.ToHexStringLower(offer.TransferId);
+            session = new TransferSession(frames, state, options.Timing, capabilities.Contains(ProtocolConstants.CapabilityResume), "receiver");
             state.MoveTo(TransferState.Receiving);
+            control?.Attach(session);
+            session.Start();
             observer.OnStarted(new TransferStarted(TransferDirection.Receive, transferId, connection.RemoteEndPoint?.ToString(), [.. offer.Roots.Select(SafePath.Printable)], offer.TotalFiles, offer.TotalBytes));
 
             using var fault = new PipelineFault(cancellationToken);
             using var ownedPool = options.Pool is null ? new ChunkPool() : null;
             var pool = options.Pool ?? ownedPool!;
-            var writer = new DestinationWriter(destination, options, transferId[..12], plans, progress, observer);
-            var pipeline = new ReceivePipeline(frames, writer, pool, fault, capabilities.Contains(ProtocolConstants.CapabilityLz4), options.Capacity);
+            var writer = new DestinationWriter(destination, options, store!, verdicts ? session.Post : null, plans, progress, observer);
+            var pipeline = new ReceivePipeline(frames, session, writer, pool, fault, capabilities.Contains(ProtocolConstants.CapabilityLz4), options.Capacity);
             using var reporting = new CancellationTokenSource();
             var reporter = progress.ReportAsync(observer, options.ProgressInterval, reporting.Token);
             try
             {
-                await pipeline.RunAsync().ConfigureAwait(false);
+                await pipeline.RunAsync(error =>
+                {
+                    discard = !resumable || (error is PeerCancelledException { DiscardPartial: true }) || (control?.IsCancelled == true && control.DiscardPartial);
+                    return !discard;
+                }).ConfigureAwait(false);
+            }
+            catch (Exception) when (session.Silence is { } silence)
+            {
+                throw silence;
             }
             finally
             {
@@ -96,17 +141,36 @@ public static class TransferReceiver
                 FilesSkipped = writer.FilesSkipped,
                 Failures = [.. writer.Failures.Select(f => new EntryFailure { Path = f.Path, Reason = f.Reason })],
             };
+
+            // Everything is in place (or failed for good): nothing is left to resume.
+            store!.Delete();
+            store = null;
+            await session.DisposeAsync().ConfigureAwait(false);
             await frames.SendControlAsync(summary, cancellationToken).ConfigureAwait(false);
             await frames.Output.CompleteAsync().ConfigureAwait(false);
             await DrainAsync(frames, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            return new TransferResult(TransferDirection.Receive, summary.Success, writer.FilesWritten, writer.DirectoriesCreated, writer.BytesWritten, writer.FilesSkipped, progress.Elapsed, writer.Failures, [], [.. plans.Values.Select(p => p.StoredName)]);
+            return new TransferResult(TransferDirection.Receive, summary.Success, writer.FilesWritten, writer.DirectoriesCreated, writer.BytesWritten, writer.FilesSkipped, progress.Elapsed, writer.Failures, [], [.. plans.Values.Select(p => p.StoredName)], writer.BytesAlreadyThere);
         }
         catch (Exception ex)
         {
-            // Tell the peer why (a refusal has been told already), then close gracefully: a reset could destroy the
-            // message before the peer reads it.
-            if (ex is TransferRefusedException || await frames.TrySendErrorAsync(ToErrorCode(ex), SafePath.Printable(ex.Message)).ConfigureAwait(false))
+            if (session is not null)
             {
+                await session.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (ex is PeerCancelledException)
+            {
+                // The peer ended it on purpose and closes: nothing to tell it.
+            }
+            else if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                await (session ?? new TransferSession(frames, state, options.Timing, false, "receiver")).TrySendCancelAsync("cancelled by the receiver", discard).ConfigureAwait(false);
+                await DrainAsync(frames, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+            else if (ex is TransferRefusedException || await frames.TrySendErrorAsync(ToErrorCode(ex), SafePath.Printable(ex.Message)).ConfigureAwait(false))
+            {
+                // Tell the peer why (a refusal has been told already), then close gracefully: a reset could destroy
+                // the message before the peer reads it.
                 await frames.Output.CompleteAsync().ConfigureAwait(false);
                 await DrainAsync(frames, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             }
@@ -116,6 +180,21 @@ public static class TransferReceiver
             }
 
             throw;
+        }
+        finally
+        {
+            control?.Detach(session!);
+            if (store is not null)
+            {
+                if (discard)
+                {
+                    store.Delete();
+                }
+                else
+                {
+                    store.Dispose();
+                }
+            }
         }
     }
 

@@ -1,171 +1,82 @@
-using System.Security.Cryptography;
-
-using PeerFlow.Buffers;
-using PeerFlow.Compression;
 using PeerFlow.Files;
-using PeerFlow.Pipeline;
-using PeerFlow.Protocol;
-using PeerFlow.Protocol.Messages;
+using PeerFlow.Resume;
 using PeerFlow.Session;
 using PeerFlow.Transports;
 
 namespace PeerFlow.Transfers;
 
-/// <summary>Sends a set of files and directories over one connection.</summary>
+/// <summary>Sends a set of files and directories to a receiver.</summary>
 public static class TransferSender
 {
     /// <summary>
-    /// Runs a whole transfer: handshake, offer, pipeline, and the receiver's summary. Returns the outcome; throws
-    /// when the transfer cannot be completed (refused, connection lost, protocol error, cancelled).
+    /// Runs a whole transfer over one connection: handshake, offer, pipeline, and the receiver's summary. Returns
+    /// the outcome; throws when the transfer cannot be completed (refused, connection lost, protocol error,
+    /// cancelled). A lost connection is not re-established: use the overload that can connect again for that.
     /// </summary>
-    public static async Task<TransferResult> SendAsync(ITransportConnection connection, SourceSet sources, SendOptions? options = null, ITransferObserver? observer = null, CancellationToken cancellationToken = default)
+    public static Task<TransferResult> SendAsync(ITransportConnection connection, SourceSet sources, SendOptions? options = null, ITransferObserver? observer = null, CancellationToken cancellationToken = default, TransferControl? control = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        ITransportConnection? unused = connection;
+        ValueTask<ITransportConnection> ConnectOnce(CancellationToken _) => new(Interlocked.Exchange(ref unused, null) ?? throw new InvalidOperationException("a single connection cannot be reopened"));
+        return SendAsync(ConnectOnce, sources, options ?? new SendOptions(), observer, cancellationToken, control, ownsConnections: false);
+    }
+
+    /// <summary>
+    /// Runs a whole transfer, connecting with <paramref name="connect"/>. When the connection is lost (reset, or the
+    /// receiver silent for <see cref="SessionTiming.PeerTimeout"/>), it connects again with backoff, up to
+    /// <see cref="SendOptions.Reconnects"/> times in a row, and continues from what the receiver confirmed.
+    /// </summary>
+    public static Task<TransferResult> SendAsync(Func<CancellationToken, ValueTask<ITransportConnection>> connect, SourceSet sources, SendOptions? options = null, ITransferObserver? observer = null, CancellationToken cancellationToken = default, TransferControl? control = null)
+        => SendAsync(connect, sources, options ?? new SendOptions(), observer, cancellationToken, control, ownsConnections: true);
+
+    private static async Task<TransferResult> SendAsync(Func<CancellationToken, ValueTask<ITransportConnection>> connect, SourceSet sources, SendOptions options, ITransferObserver? observer, CancellationToken cancellationToken, TransferControl? control, bool ownsConnections)
+    {
+        ArgumentNullException.ThrowIfNull(connect);
         ArgumentNullException.ThrowIfNull(sources);
-        options ??= new SendOptions();
         observer ??= NullTransferObserver.Instance;
         var state = new TransferStateMachine(TransferDirection.Send);
         state.Changed += observer.OnStateChanged;
-        return await state.RunAsync(machine => RunAsync(connection, sources, options, observer, machine, cancellationToken), cancellationToken).ConfigureAwait(false);
+        using var cancel = control is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, control.Cancellation);
+        var token = cancel?.Token ?? cancellationToken;
+        return await state.RunAsync(machine => RunAsync(connect, ownsConnections, sources, options, observer, control, machine, token), token).ConfigureAwait(false);
     }
 
-    private static async Task<TransferResult> RunAsync(ITransportConnection connection, SourceSet sources, SendOptions options, ITransferObserver observer, TransferStateMachine state, CancellationToken cancellationToken)
+    private static async Task<TransferResult> RunAsync(Func<CancellationToken, ValueTask<ITransportConnection>> connect, bool ownsConnections, SourceSet sources, SendOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, CancellationToken cancellationToken)
     {
-        var frames = new FrameConnection(connection);
         var progress = new ProgressTracker(TransferDirection.Send);
-
-        TransferOffer offer;
-        TransferReply reply;
-        HashSet<string> capabilities;
-        var (files, directories, bytes) = sources.Measure();
+        var resumeKey = options.ResumeKey is { Length: 0 } ? null : options.ResumeKey ?? ResumeKeys.For(sources);
+        var failedAttempts = 0;
         state.MoveTo(TransferState.Connecting);
-        using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        while (true)
         {
-            handshake.CancelAfter(options.HandshakeTimeout);
+            var attempt = new SendAttempt(sources, options, observer, control, state, progress, resumeKey);
+            ITransportConnection? connection = null;
             try
             {
-                capabilities = await Handshake.ConnectAsync(frames, handshake.Token).ConfigureAwait(false);
-                progress.FilesTotal = files;
-                progress.BytesTotal = bytes;
-                offer = new TransferOffer
+                connection = await connect(cancellationToken).ConfigureAwait(false);
+                return await attempt.RunAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ownsConnections && IsConnectionLoss(ex) && !cancellationToken.IsCancellationRequested && failedAttempts < options.Reconnects)
+            {
+                // An attempt that got data moving resets the count: a link that drops now and then never gives up,
+                // one that never comes back does after Reconnects tries.
+                failedAttempts = attempt.Started ? 1 : failedAttempts + 1;
+                var delay = TimeSpan.FromTicks(Math.Min(options.MaxReconnectDelay.Ticks, options.ReconnectDelay.Ticks << Math.Min(failedAttempts - 1, 16)));
+                state.TryMoveTo(TransferState.Connecting, $"connection lost ({ex.Message}); reconnecting in {delay.TotalSeconds:0.#} s, attempt {failedAttempts} of {options.Reconnects}");
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (connection is not null && ownsConnections)
                 {
-                    TransferId = RandomNumberGenerator.GetBytes(16),
-                    Roots = [.. sources.RootNames],
-                    TotalFiles = files,
-                    TotalDirectories = directories,
-                    TotalBytes = bytes,
-                    ChunkSize = options.ChunkSize.MaxChunk,
-                };
-                await frames.SendControlAsync(offer, handshake.Token).ConfigureAwait(false);
-                reply = await frames.ReadControlAsync<TransferReply>(handshake.Token).ConfigureAwait(false);
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                }
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"the receiver did not answer within {options.HandshakeTimeout.TotalSeconds:0} s");
-            }
-        }
-
-        if (!reply.Accepted)
-        {
-            throw new TransferRefusedException(reply.Reason ?? "no reason given");
-        }
-
-        var effective = options;
-        if (options.Compression != CompressionMode.None && !capabilities.Contains(ProtocolConstants.CapabilityLz4))
-        {
-            effective = new SendOptions { Compression = CompressionMode.None, ChunkSize = options.ChunkSize, Readers = options.Readers, Capacity = options.Capacity, Pool = options.Pool };
-        }
-
-        state.MoveTo(TransferState.Sending);
-        observer.OnStarted(new TransferStarted(TransferDirection.Send, Convert.ToHexStringLower(offer.TransferId), connection.RemoteEndPoint?.ToString(), offer.Roots, offer.TotalFiles, offer.TotalBytes));
-        using var fault = new PipelineFault(cancellationToken);
-        using var ownedPool = options.Pool is null ? new ChunkPool() : null;
-        var pool = options.Pool ?? ownedPool!;
-        var pipeline = new SendPipeline(frames, sources, effective, pool, progress, observer, fault);
-        using var reporting = new CancellationTokenSource();
-        var reporter = progress.ReportAsync(observer, options.ProgressInterval, reporting.Token);
-        var summaryTask = ReadSummaryAsync(frames, fault);
-        TransferSummary summary;
-        try
-        {
-            await pipeline.RunAsync().ConfigureAwait(false);
-            summary = await summaryTask.WaitAsync(fault.Token).ConfigureAwait(false);
-        }
-        catch
-        {
-            await Tasks.WhenAllQuietly(summaryTask).ConfigureAwait(false);
-            if (fault.Error is TransportException && !cancellationToken.IsCancellationRequested)
-            {
-                // A receiver that fails says why, then closes. If our writes saw the close first, its reason is
-                // probably already waiting in our input: the user should get the reason, not "connection closed".
-                await ThrowPeerReasonIfAnyAsync(frames, summaryTask).ConfigureAwait(false);
-            }
-
-            connection.Abort();
-            fault.ThrowIfFaulted(cancellationToken);
-            throw;
-        }
-        finally
-        {
-            await reporting.CancelAsync().ConfigureAwait(false);
-            await reporter.ConfigureAwait(false);
-        }
-
-        observer.OnProgress(progress.Snapshot());
-        await frames.Output.CompleteAsync().ConfigureAwait(false);
-        var failures = pipeline.Failures.Concat((summary.Failures ?? []).Select(f => new TransferFailure(SafePath.Printable(f.Path), SafePath.Printable(f.Reason)))).ToList();
-        return new TransferResult(
-            TransferDirection.Send,
-            summary.Success && failures.Count == 0,
-            summary.FilesWritten,
-            summary.DirectoriesCreated,
-            summary.BytesWritten,
-            summary.FilesSkipped,
-            progress.Elapsed,
-            failures,
-            [.. sources.Warnings],
-            reply.RootNames ?? []);
-    }
-
-    private static async Task ThrowPeerReasonIfAnyAsync(FrameConnection frames, Task<TransferSummary> summaryTask)
-    {
-        if (summaryTask.Exception?.InnerException is PeerErrorException reported)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(reported);
-        }
-
-        if (summaryTask.IsCompletedSuccessfully)
-        {
-            return;
-        }
-
-        try
-        {
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await frames.ReadControlAsync(grace.Token).ConfigureAwait(false);
-        }
-        catch (PeerErrorException)
-        {
-            throw;
-        }
-        catch (Exception)
-        {
-            // No reason to be had: the transport error stands.
         }
     }
 
-    private static async Task<TransferSummary> ReadSummaryAsync(FrameConnection frames, PipelineFault fault)
-    {
-        try
-        {
-            return await frames.ReadControlAsync<TransferSummary>(fault.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            fault.Report(ex);
-            throw;
-        }
-    }
+    /// <summary>Whether an attempt failed because the link or the peer went away (worth connecting again), not because of what was said.</summary>
+    private static bool IsConnectionLoss(Exception ex) => ex is TransportException or TimeoutException;
 }
 
 /// <summary>The receiver refused the transfer.</summary>

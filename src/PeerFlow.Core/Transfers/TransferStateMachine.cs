@@ -110,7 +110,7 @@ public sealed class TransferStateMachine
     /// <summary>
     /// Runs a whole transfer under this machine and ends it in the right final state: Completed when the result is
     /// a success, Failed (with the reason) on failures or an error, Cancelled when <paramref name="cancellationToken"/>
-    /// stopped it. Errors are rethrown.
+    /// stopped it or the peer cancelled. Errors are rethrown.
     /// </summary>
     internal async Task<TransferResult> RunAsync(Func<TransferStateMachine, Task<TransferResult>> transfer, CancellationToken cancellationToken)
     {
@@ -123,6 +123,11 @@ public sealed class TransferStateMachine
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             TryMoveTo(TransferState.Cancelled, "cancelled");
+            throw;
+        }
+        catch (Session.PeerCancelledException ex)
+        {
+            TryMoveTo(TransferState.Cancelled, ex.Message);
             throw;
         }
         catch (Exception ex)

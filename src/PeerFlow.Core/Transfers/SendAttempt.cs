@@ -1,0 +1,202 @@
+using System.Security.Cryptography;
+
+using PeerFlow.Buffers;
+using PeerFlow.Compression;
+using PeerFlow.Files;
+using PeerFlow.Pipeline;
+using PeerFlow.Protocol;
+using PeerFlow.Protocol.Messages;
+using PeerFlow.Session;
+using PeerFlow.Transports;
+
+namespace PeerFlow.Transfers;
+
+/// <summary>One attempt of a send over one connection; <see cref="TransferSender"/> makes another after a connection loss.</summary>
+internal sealed class SendAttempt(SourceSet sources, SendOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, ProgressTracker progress, byte[]? resumeKey)
+{
+    /// <summary>The receiver accepted the offer and data started to flow.</summary>
+    public bool Started { get; private set; }
+
+    public async Task<TransferResult> RunAsync(ITransportConnection connection, CancellationToken cancellationToken)
+    {
+        var frames = new FrameConnection(connection);
+        TransferOffer offer;
+        TransferReply reply;
+        HashSet<string> capabilities;
+        var (files, directories, bytes) = sources.Measure();
+        using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            handshake.CancelAfter(options.HandshakeTimeout);
+            try
+            {
+                capabilities = await Handshake.ConnectAsync(frames, handshake.Token).ConfigureAwait(false);
+                offer = new TransferOffer
+                {
+                    TransferId = RandomNumberGenerator.GetBytes(16),
+                    Roots = [.. sources.RootNames],
+                    TotalFiles = files,
+                    TotalDirectories = directories,
+                    TotalBytes = bytes,
+                    ChunkSize = options.ChunkSize.MaxChunk,
+                    ResumeKey = resumeKey,
+                };
+                await frames.SendControlAsync(offer, handshake.Token).ConfigureAwait(false);
+                reply = await frames.ReadControlAsync<TransferReply>(handshake.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"the receiver did not answer within {options.HandshakeTimeout.TotalSeconds:0} s");
+            }
+        }
+
+        if (!reply.Accepted)
+        {
+            throw new TransferRefusedException(reply.Reason ?? "no reason given");
+        }
+
+        var effective = options;
+        if (options.Compression != CompressionMode.None && !capabilities.Contains(ProtocolConstants.CapabilityLz4))
+        {
+            effective = new SendOptions { Compression = CompressionMode.None, ChunkSize = options.ChunkSize, Readers = options.Readers, Capacity = options.Capacity, Pool = options.Pool };
+        }
+
+        var supportsSession = capabilities.Contains(ProtocolConstants.CapabilityResume);
+        var session = new TransferSession(frames, state, options.Timing, supportsSession, "sender");
+        progress.Restart();
+        progress.FilesTotal = files;
+        progress.BytesTotal = bytes;
+        Started = true;
+        state.MoveTo(TransferState.Sending);
+        control?.Attach(session);
+        session.Start();
+        observer.OnStarted(new TransferStarted(TransferDirection.Send, Convert.ToHexStringLower(offer.TransferId), connection.RemoteEndPoint?.ToString(), offer.Roots, offer.TotalFiles, offer.TotalBytes));
+        using var fault = new PipelineFault(cancellationToken);
+        using var ownedPool = options.Pool is null ? new ChunkPool() : null;
+        var pool = options.Pool ?? ownedPool!;
+        var verdicts = reply.Verdicts && supportsSession ? new VerdictBook() : null;
+        var pipeline = new SendPipeline(frames, session, verdicts, sources, effective, pool, progress, observer, fault);
+        using var reporting = new CancellationTokenSource();
+        var reporter = progress.ReportAsync(observer, options.ProgressInterval, reporting.Token);
+        var summaryTask = ReadControlAsync(frames, session, verdicts, fault);
+        TransferSummary summary;
+        try
+        {
+            await pipeline.RunAsync().ConfigureAwait(false);
+            summary = await summaryTask.WaitAsync(fault.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await Tasks.WhenAllQuietly(summaryTask).ConfigureAwait(false);
+            await session.DisposeAsync().ConfigureAwait(false);
+            control?.Detach(session);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                await session.TrySendCancelAsync("cancelled by the sender", control?.DiscardPartial ?? false).ConfigureAwait(false);
+            }
+            else if (session.Silence is { } silence)
+            {
+                connection.Abort();
+                throw silence;
+            }
+            else if (fault.Error is TransportException || ex is TransportException)
+            {
+                // A receiver that fails says why, then closes. If our writes saw the close first, its reason is
+                // probably already waiting in our input: the user should get the reason, not "connection closed".
+                await ThrowPeerReasonIfAnyAsync(frames, summaryTask).ConfigureAwait(false);
+            }
+
+            connection.Abort();
+            fault.ThrowIfFaulted(cancellationToken);
+            throw;
+        }
+        finally
+        {
+            await reporting.CancelAsync().ConfigureAwait(false);
+            await reporter.ConfigureAwait(false);
+        }
+
+        await session.DisposeAsync().ConfigureAwait(false);
+        control?.Detach(session);
+        observer.OnProgress(progress.Snapshot());
+        await frames.Output.CompleteAsync().ConfigureAwait(false);
+        var failures = pipeline.Failures.Concat((summary.Failures ?? []).Select(f => new TransferFailure(SafePath.Printable(f.Path), SafePath.Printable(f.Reason)))).ToList();
+        return new TransferResult(
+            TransferDirection.Send,
+            summary.Success && failures.Count == 0,
+            summary.FilesWritten,
+            summary.DirectoriesCreated,
+            summary.BytesWritten,
+            summary.FilesSkipped,
+            progress.Elapsed,
+            failures,
+            [.. sources.Warnings],
+            reply.RootNames ?? [],
+            pipeline.BytesAlreadyThere);
+    }
+
+    private static async Task ThrowPeerReasonIfAnyAsync(FrameConnection frames, Task<TransferSummary> summaryTask)
+    {
+        if (summaryTask.Exception?.InnerException is PeerErrorException or PeerCancelledException)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(summaryTask.Exception.InnerException);
+        }
+
+        if (summaryTask.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        try
+        {
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            while (true)
+            {
+                // Heartbeats and verdicts may come first; only the reason matters now.
+                await frames.ReadControlAsync(grace.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is PeerErrorException or PeerCancelledException)
+        {
+            throw;
+        }
+        catch (Exception)
+        {
+            // No reason to be had: the transport error stands.
+        }
+    }
+
+    /// <summary>Reads what the receiver sends while we send: heartbeats, pauses, verdicts, and finally the summary.</summary>
+    private static async Task<TransferSummary> ReadControlAsync(FrameConnection frames, TransferSession session, VerdictBook? verdicts, PipelineFault fault)
+    {
+        try
+        {
+            while (true)
+            {
+                switch (await frames.ReadControlAsync(fault.Token).ConfigureAwait(false))
+                {
+                    case TransferSummary summary:
+                        return summary;
+                    case Heartbeat:
+                        break;
+                    case PauseTransfer pause:
+                        session.OnPeerPaused(pause.Reason);
+                        break;
+                    case ResumeTransfer:
+                        session.OnPeerResumed();
+                        break;
+                    case EntryVerdicts answer when verdicts is not null:
+                        verdicts.Record(answer);
+                        break;
+                    case var other:
+                        throw new ProtocolException($"unexpected {other.GetType().Name} from the receiver during the transfer");
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            fault.Report(ex);
+            verdicts?.Fail(ex);
+            throw;
+        }
+    }
+}
