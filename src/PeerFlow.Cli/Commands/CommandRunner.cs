@@ -25,6 +25,11 @@ internal static class CommandRunner
             renderer.Failed("cancelled", "cancelled");
             return ExitCodes.Cancelled;
         }
+        catch (PeerCancelledException ex)
+        {
+            renderer.Failed(ex.Message, "cancelled");
+            return ExitCodes.Cancelled;
+        }
         catch (UsageException ex)
         {
             renderer.Failed(ex.Message, "usage");

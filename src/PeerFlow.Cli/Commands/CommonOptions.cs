@@ -22,6 +22,8 @@ internal sealed class CommonOptions
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Show stack traces and debug logs" };
 
+    public Option<double> PeerTimeout { get; } = new("--peer-timeout") { Description = "Seconds without a sign of the peer before the connection counts as lost (heartbeats keep a quiet link alive)", DefaultValueFactory = _ => 15 };
+
     public Option<string?> PluginsDir { get; } = new("--plugins-dir") { Description = $"Where transport plugins are (default: ${TransportCatalog.DirectoryVariable}, else plugins/ next to peerflow)" };
 
     public CommonOptions()
@@ -37,6 +39,7 @@ internal sealed class CommonOptions
         command.Options.Add(ChunkSize);
         command.Options.Add(Output);
         command.Options.Add(Verbose);
+        command.Options.Add(PeerTimeout);
         command.Options.Add(PluginsDir);
     }
 
@@ -54,8 +57,23 @@ internal sealed class CommonOptions
         }
     }
 
-    public SendOptions SendOptions(ParseResult result) => new()
+    /// <summary>Heartbeats every third of the peer timeout (at most 5 s), so a live peer is never mistaken for a dead one.</summary>
+    public Session.SessionTiming Timing(ParseResult result)
     {
+        var seconds = result.GetValue(PeerTimeout);
+        if (!(seconds >= 0.1 && seconds <= 86_400))
+        {
+            throw new UsageException($"--peer-timeout must be between 0.1 and 86400 seconds, not {seconds}");
+        }
+
+        var timeout = TimeSpan.FromSeconds(seconds);
+        return new Session.SessionTiming(TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, timeout.Ticks / 3)), timeout);
+    }
+
+    public SendOptions SendOptions(ParseResult result, int reconnects = 0) => new()
+    {
+        Timing = Timing(result),
+        Reconnects = reconnects,
         Compression = result.GetValue(Compression) switch
         {
             "none" => CompressionMode.None,

@@ -11,6 +11,6 @@ internal static class ExitCodes
     /// <summary>Bad command line or configuration (unknown option, missing path, unknown transport).</summary>
     public const int UsageError = 2;
 
-    /// <summary>Cancelled by the user (Ctrl+C, SIGTERM).</summary>
+    /// <summary>Cancelled on purpose: by the user here (Ctrl+C, SIGTERM) or by the peer. What was received is kept for a later run.</summary>
     public const int Cancelled = 3;
 }

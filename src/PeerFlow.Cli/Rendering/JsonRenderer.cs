@@ -24,6 +24,8 @@ internal sealed class JsonRenderer(TextWriter output, TextWriter error) : Render
         }
     });
 
+    public override void Note(string message) => Write("note", w => w.WriteString("message", message));
+
     public override void OnStarted(TransferStarted started) => Write("started", w =>
     {
         w.WriteString("direction", started.Direction == TransferDirection.Send ? "send" : "receive");
@@ -72,6 +74,7 @@ internal sealed class JsonRenderer(TextWriter output, TextWriter error) : Render
         w.WriteNumber("directories", result.Directories);
         w.WriteNumber("bytes", result.Bytes);
         w.WriteNumber("filesSkipped", result.FilesSkipped);
+        w.WriteNumber("bytesAlreadyThere", result.BytesAlreadyThere);
         w.WriteNumber("elapsedSeconds", Math.Round(result.Elapsed.TotalSeconds, 3));
         w.WriteStartArray("storedAs");
         foreach (var root in result.StoredRoots)

@@ -9,6 +9,7 @@ namespace PeerFlow.Cli.Rendering;
 internal sealed class LiveRenderer(TextWriter output, TextWriter error) : PlainRenderer(output, error)
 {
     private ProgressTask? _task;
+    private string _title = "";
 
     public override async Task<T> RunAsync<T>(Func<ITransferObserver, Task<T>> transfer)
     {
@@ -34,8 +35,21 @@ internal sealed class LiveRenderer(TextWriter output, TextWriter error) : PlainR
             return;
         }
 
-        _task.Description = Markup.Escape(string.Join(", ", started.Roots.Select(SafePath.Printable)));
+        _title = Markup.Escape(string.Join(", ", started.Roots.Select(SafePath.Printable)));
+        _task.Description = _title;
         _task.MaxValue = Math.Max(started.TotalBytes, 1);
+    }
+
+    public override void Note(string message)
+    {
+        if (_task is null)
+        {
+            base.Note(message);
+            return;
+        }
+
+        // Lines written under a live display garble it: show the note in the task's description instead.
+        _task.Description = message == "resumed" ? _title : Markup.Escape(message);
     }
 
     public override void OnProgress(TransferProgress progress)

@@ -51,8 +51,30 @@ internal abstract class Renderer : ITransferObserver
         }
     }
 
+    /// <summary>A short message for the user that is not an error (pausing, reconnecting).</summary>
+    public virtual void Note(string message)
+    {
+        lock (this)
+        {
+            Error.WriteLine($"peerflow: {message}");
+        }
+    }
+
+    /// <summary>Pauses, resumes and reconnects are worth a line; the rest of the state machine is for JSON consumers.</summary>
     public virtual void OnStateChanged(TransferStateChanged change)
     {
+        switch (change.To)
+        {
+            case TransferState.Paused:
+                Note($"paused ({change.Reason ?? "paused"})");
+                break;
+            case TransferState.Sending or TransferState.Receiving when change.From == TransferState.Paused:
+                Note("resumed");
+                break;
+            case TransferState.Connecting when change.Reason is not null:
+                Note(change.Reason);
+                break;
+        }
     }
 
     public virtual void OnStarted(TransferStarted started)
@@ -66,6 +88,8 @@ internal abstract class Renderer : ITransferObserver
     public virtual void OnFileCompleted(FileCompleted file)
     {
     }
+
+    public virtual void OnConnectionLost(Exception error) => Note($"connection lost ({error.Message}); waiting for the sender to reconnect");
 
     public virtual void OnEnded(TransferResult? result, Exception? error)
     {

@@ -123,6 +123,14 @@ public sealed partial class ReceiveServer
 
                 return (observer.Started, null);
             }
+            catch (Exception ex) when (observer.Started && ex is TransportException or TimeoutException)
+            {
+                // The connection dropped, not the transfer: what arrived is kept and the sender reconnects to
+                // continue it, so the one transfer of once mode is not over yet.
+                LogConnectionLost(peer, ex.Message);
+                observer.OnConnectionLost(ex);
+                return (false, null);
+            }
             catch (Exception ex)
             {
                 LogTransferFailed(peer, ex.Message);
@@ -145,6 +153,9 @@ public sealed partial class ReceiveServer
     [LoggerMessage(Level = LogLevel.Information, Message = "transfer from {Peer} done: {Files} files, {Bytes} bytes, {Failures} failures")]
     private partial void LogTransferDone(string peer, long files, long bytes, int failures);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "connection from {Peer} lost ({Reason}); waiting for the sender to reconnect")]
+    private partial void LogConnectionLost(string peer, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "transfer from {Peer} failed: {Reason}")]
     private partial void LogTransferFailed(string peer, string reason);
 
@@ -166,5 +177,7 @@ public sealed partial class ReceiveServer
         public void OnFileCompleted(FileCompleted file) => inner.OnFileCompleted(file);
 
         public void OnEnded(TransferResult? result, Exception? error) => inner.OnEnded(result, error);
+
+        public void OnConnectionLost(Exception error) => inner.OnConnectionLost(error);
     }
 }

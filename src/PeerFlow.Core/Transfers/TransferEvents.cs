@@ -27,6 +27,14 @@ public interface ITransferObserver
     {
     }
 
+    /// <summary>
+    /// A transfer handled by a <see cref="ReceiveServer"/> lost its connection; what arrived is kept, and the sender
+    /// may come back to continue it.
+    /// </summary>
+    void OnConnectionLost(Exception error)
+    {
+    }
+
     /// <summary>A transfer handled by a <see cref="ReceiveServer"/> ended; <paramref name="error"/> is null on success.</summary>
     void OnEnded(TransferResult? result, Exception? error)
     {

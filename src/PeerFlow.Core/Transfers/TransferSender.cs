@@ -22,9 +22,10 @@ public static class TransferSender
     }
 
     /// <summary>
-    /// Runs a whole transfer, connecting with <paramref name="connect"/>. When the connection is lost (reset, or the
-    /// receiver silent for <see cref="SessionTiming.PeerTimeout"/>), it connects again with backoff, up to
-    /// <see cref="SendOptions.Reconnects"/> times in a row, and continues from what the receiver confirmed.
+    /// Runs a whole transfer, connecting with <paramref name="connect"/>. When the connection is lost after the
+    /// receiver accepted the transfer (reset, or the receiver silent for <see cref="SessionTiming.PeerTimeout"/>), it
+    /// connects again with backoff, up to <see cref="SendOptions.Reconnects"/> times in a row, and continues from
+    /// what the receiver kept. A receiver that cannot be reached at all fails the transfer at once.
     /// </summary>
     public static Task<TransferResult> SendAsync(Func<CancellationToken, ValueTask<ITransportConnection>> connect, SourceSet sources, SendOptions? options = null, ITransferObserver? observer = null, CancellationToken cancellationToken = default, TransferControl? control = null)
         => SendAsync(connect, sources, options ?? new SendOptions(), observer, cancellationToken, control, ownsConnections: true);
@@ -46,6 +47,7 @@ public static class TransferSender
         var progress = new ProgressTracker(TransferDirection.Send);
         var resumeKey = options.ResumeKey is { Length: 0 } ? null : options.ResumeKey ?? ResumeKeys.For(sources);
         var failedAttempts = 0;
+        var everStarted = false;
         state.MoveTo(TransferState.Connecting);
         while (true)
         {
@@ -56,7 +58,7 @@ public static class TransferSender
                 connection = await connect(cancellationToken).ConfigureAwait(false);
                 return await attempt.RunAsync(connection, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ownsConnections && IsConnectionLoss(ex) && !cancellationToken.IsCancellationRequested && failedAttempts < options.Reconnects)
+            catch (Exception ex) when (ownsConnections && (everStarted |= attempt.Started) && IsConnectionLoss(ex) && !cancellationToken.IsCancellationRequested && failedAttempts < options.Reconnects)
             {
                 // An attempt that got data moving resets the count: a link that drops now and then never gives up,
                 // one that never comes back does after Reconnects tries.

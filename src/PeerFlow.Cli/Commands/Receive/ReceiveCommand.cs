@@ -14,9 +14,10 @@ internal static class ReceiveCommand
         var common = new CommonOptions();
         var listen = new Option<string>("--listen") { Description = "Where to listen, HOST:PORT (port 0 picks a free one)", Required = true };
         var dest = new Option<string>("--dest") { Description = "Directory to store received files in", Required = true };
-        var once = new Option<bool>("--once") { Description = "Exit after one transfer (its result is the exit code)" };
+        var once = new Option<bool>("--once") { Description = "Exit after one transfer (its result is the exit code); a dropped connection is not the end: it waits for the sender to come back" };
+        var keepPartial = new Option<double>("--keep-partial-days") { Description = "Days the data of an interrupted transfer is kept for the sender to resume it", DefaultValueFactory = _ => 7 };
         var conflict = CommonOptions.CreateConflictOption();
-        var command = new Command("receive", "Receive transfers into a directory") { listen, dest, once, conflict };
+        var command = new Command("receive", "Receive transfers into a directory") { listen, dest, once, conflict, keepPartial };
         common.AddTo(command);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
@@ -25,6 +26,10 @@ internal static class ReceiveCommand
             {
                 Destination = result.GetValue(dest)!,
                 OnConflict = CommonOptions.ParseConflict(result.GetValue(conflict)!),
+                Timing = common.Timing(result),
+                PartialMaxAge = result.GetValue(keepPartial) is >= 0 and <= 36_500 and var days
+                    ? TimeSpan.FromDays(days)
+                    : throw new UsageException("--keep-partial-days must be between 0 and 36500"),
             };
             var transport = common.ResolveTransport(result, "tcp");
             await using var listener = await transport.BindAsync(endPoint, cancellationToken: ct).ConfigureAwait(false);
