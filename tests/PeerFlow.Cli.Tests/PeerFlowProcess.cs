@@ -14,6 +14,7 @@ internal sealed partial class PeerFlowProcess : IAsyncDisposable
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly TaskCompletionSource<string> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _disposed;
 
     private PeerFlowProcess(Process process) => _process = process;
 
@@ -127,14 +128,25 @@ internal sealed partial class PeerFlowProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>SIGKILL: the process gets no chance to clean up or tell its peer anything.</summary>
+    public async Task KillAsync()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
+    }
 
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await KillAsync();
         _process.Dispose();
     }
 
