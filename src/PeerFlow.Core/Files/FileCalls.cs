@@ -44,7 +44,7 @@ internal static partial class FileCalls
             if (errno is Linux.ENOSPC or Linux.EFBIG)
             {
                 handle.Dispose();
-                throw new IOException($"not enough space for '{path}' ({preallocate} bytes): {Marshal.GetPInvokeErrorMessage(errno)}");
+                throw new IOException($"not enough space for '{path}' ({preallocate} bytes): {Marshal.GetPInvokeErrorMessage(errno)}", Linux.ENOSPC);
             }
         }
 
@@ -252,7 +252,14 @@ internal static partial class FileCalls
     }
 
     private static IOException Error(int errno, string? what = null)
-        => new(what is null ? Marshal.GetPInvokeErrorMessage(errno) : $"{what}: {Marshal.GetPInvokeErrorMessage(errno)}");
+        => new(what is null ? Marshal.GetPInvokeErrorMessage(errno) : $"{what}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+
+    /// <summary>
+    /// Whether <paramref name="error"/> means the disk (or the user's quota) is full, on either path: the native one
+    /// keeps the errno as the HResult, .NET's does the same on Unix, and uses ERROR_DISK_FULL/ERROR_HANDLE_DISK_FULL on Windows.
+    /// </summary>
+    public static bool IsDiskFull(Exception error)
+        => error is IOException io && (io.HResult is Linux.ENOSPC or Linux.EDQUOT || (io.HResult & 0xFFFF) is 0x70 or 0x27 && io.HResult < 0);
 
     /// <summary>The process's umask from <c>/proc/self/status</c>; null if unknown (then modes are always set explicitly).</summary>
     private static int? ReadUmask()
@@ -283,6 +290,8 @@ internal static partial class FileCalls
         public const int EINVAL = 22;
         public const int EFBIG = 27;
         public const int ENOSPC = 28;
+
+        public const int EDQUOT = 122;
         public const int ENOSYS = 38;
 
         // The same values on every Linux architecture .NET runs on (x64, arm64, arm, x86).

@@ -191,6 +191,11 @@ internal sealed partial class DestinationWriter
             file.Hasher.Append(chunk.Data.Span);
             _progress.AddBytes(length);
         }
+        catch (IOException ex) when (FileCalls.IsDiskFull(ex))
+        {
+            // Every file after this one would fail the same way: stop the transfer, keep what arrived for a resume.
+            throw new IOException($"the receiver's disk is full: cannot write '{file.DisplayPath}' ({ex.Message})", ex);
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             Discard(file, $"cannot write: {ex.Message}");
