@@ -67,6 +67,12 @@ public sealed class ControlMessageTests
     }
 
     [Test]
+    public void Heartbeat_IsKindTwelveWithAnEmptyBody()
+    {
+        Assert.That(Encode(new Heartbeat()), Is.EqualTo(new byte[] { 0x92, 0x0C, 0x90 }));
+    }
+
+    [Test]
     public void UnknownMessageKind_IsAProtocolError()
     {
         var bytes = new byte[] { 0x92, 0x7f, 0x90 };
