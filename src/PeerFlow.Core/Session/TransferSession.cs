@@ -25,6 +25,7 @@ internal sealed class TransferSession : IAsyncDisposable
     private Task? _pump;
     private bool _pausedHere;
     private bool _pausedByPeer;
+    private int _disposed;
 
     /// <param name="frames">The connection.</param>
     /// <param name="state">The transfer's state machine; pausing moves it to Paused and back to running.</param>
@@ -229,6 +230,11 @@ internal sealed class TransferSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _outbox.Writer.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
