@@ -14,6 +14,19 @@ internal sealed class Recorder : ITransferObserver
 
     public Action<TransferProgress>? OnEachProgress { get; set; }
 
+    /// <summary>Runs <paramref name="action"/> once, from the progress callback, when this side has done <paramref name="bytes"/>.</summary>
+    public void At(long bytes, Func<Task> action)
+    {
+        var done = 0;
+        OnEachProgress = p =>
+        {
+            if (p.BytesDone >= bytes && Interlocked.Exchange(ref done, 1) == 0)
+            {
+                _ = Task.Run(action);
+            }
+        };
+    }
+
     public TransferProgress? Last { get; private set; }
 
     public IReadOnlyList<TransferStateChanged> Changes => [.. _changes];

@@ -44,14 +44,7 @@ public sealed class LifecycleTests : FileSystemTest
         var source = Dir.Combine("src", "big");
         TestTrees.WriteFile(Path.Combine(source, "a.bin"), 48 << 20);
         await using var pair = new LifecyclePair();
-        var paused = 0;
-        pair.Receiver.OnEachProgress = p =>
-        {
-            if (p.BytesDone >= 4 << 20 && Interlocked.Exchange(ref paused, 1) == 0)
-            {
-                _ = Task.Run(() => pair.ReceiveControl.PauseAsync());
-            }
-        };
+        pair.Receiver.At(4 << 20, () => pair.ReceiveControl.PauseAsync());
         await pair.StartAsync(source, Receive, Send);
 
         await Eventually.WaitUntilAsync(() => pair.Sender.Current == TransferState.Paused);
@@ -77,13 +70,7 @@ public sealed class LifecycleTests : FileSystemTest
         TestTrees.WriteFile(Path.Combine(source, "a.bin"), 64 << 20);
         await using (var pair = new LifecyclePair())
         {
-            pair.Sender.OnEachProgress = p =>
-            {
-                if (p.BytesDone >= 16 << 20)
-                {
-                    _ = pair.SendControl.CancelAsync();
-                }
-            };
+            pair.Sender.At(16 << 20, () => pair.SendControl.CancelAsync());
             await pair.StartAsync(source, Receive, Send);
             Assert.That(async () => await pair.Sending.WaitAsync(InProcess.Timeout), Throws.InstanceOf<OperationCanceledException>());
             Assert.That(async () => await pair.Receiving.WaitAsync(InProcess.Timeout), Throws.InstanceOf<PeerCancelledException>());
@@ -110,13 +97,7 @@ public sealed class LifecycleTests : FileSystemTest
         var source = Dir.Combine("src", "big");
         TestTrees.WriteFile(Path.Combine(source, "a.bin"), 64 << 20);
         await using var pair = new LifecyclePair();
-        pair.Sender.OnEachProgress = p =>
-        {
-            if (p.BytesDone >= 8 << 20)
-            {
-                _ = pair.SendControl.CancelAsync(discardPartial: true);
-            }
-        };
+        pair.Sender.At(8 << 20, () => pair.SendControl.CancelAsync(discardPartial: true));
         await pair.StartAsync(source, Receive, Send);
         Assert.That(async () => await pair.Receiving.WaitAsync(InProcess.Timeout), Throws.InstanceOf<PeerCancelledException>());
         Assert.That(Directory.Exists(StateDirectory), Is.False);
@@ -129,13 +110,7 @@ public sealed class LifecycleTests : FileSystemTest
         var source = Dir.Combine("src", "big");
         TestTrees.WriteFile(Path.Combine(source, "a.bin"), 64 << 20);
         await using var pair = new LifecyclePair();
-        pair.Receiver.OnEachProgress = p =>
-        {
-            if (p.BytesDone >= 8 << 20)
-            {
-                _ = pair.ReceiveControl.CancelAsync();
-            }
-        };
+        pair.Receiver.At(8 << 20, () => pair.ReceiveControl.CancelAsync());
         await pair.StartAsync(source, Receive, Send);
         var error = Assert.ThrowsAsync<PeerCancelledException>(async () => await pair.Sending.WaitAsync(InProcess.Timeout));
         Assert.That(error!.Message, Does.Contain("cancelled by the receiver"));
@@ -152,13 +127,7 @@ public sealed class LifecycleTests : FileSystemTest
         TestTrees.WriteFile(file, 32 << 20);
         await using (var pair = new LifecyclePair())
         {
-            pair.Sender.OnEachProgress = p =>
-            {
-                if (p.BytesDone >= 8 << 20)
-                {
-                    _ = pair.SendControl.CancelAsync();
-                }
-            };
+            pair.Sender.At(8 << 20, () => pair.SendControl.CancelAsync());
             await pair.StartAsync(source, Receive, Send);
             Assert.That(async () => await pair.Receiving.WaitAsync(InProcess.Timeout), Throws.InstanceOf<PeerCancelledException>());
         }
