@@ -17,7 +17,7 @@ namespace PeerFlow.Pipeline;
 /// frame follows the declaration of its file on the wire. Every block is bounded; memory in flight is about
 /// (readers + 3 x capacity) chunks whatever the size or number of files.
 /// </summary>
-internal sealed class SendPipeline
+internal sealed partial class SendPipeline
 {
     private const int EntryBatchSize = 256;
     private const int FlushThreshold = 256 * 1024;
@@ -193,129 +193,6 @@ internal sealed class SendPipeline
 
         batch.Clear();
     }
-
-    private async Task ReadFileAsync(SourceEntry entry, ITargetBlock<SendItem> head, CancellationToken token)
-    {
-        try
-        {
-            var verdict = _verdicts is null ? null : await _verdicts.TakeAsync(entry.Id, token).ConfigureAwait(false);
-            if (verdict?.Kind is VerdictKind.Have or VerdictKind.Skip)
-            {
-                // Nothing to send, not even the file's end: the receiver counts it as done already.
-                Interlocked.Increment(ref _unchanged);
-                Interlocked.Add(ref _alreadyThere, entry.Size);
-                _progress.Credit(entry.Size);
-                _progress.AddFile();
-                return;
-            }
-
-            var hasher = new XxHash128();
-            long sent = 0;
-            if (entry.Size > 0)
-            {
-                // Read-ahead advice only pays for files bigger than one chunk; for small files it is one more syscall.
-                using var handle = FileCalls.OpenRead(entry.FullPath, sequential: entry.Size > _options.ChunkSize.MaxChunk);
-                var chunkSize = _options.ChunkSize.ChunkFor(entry.Size);
-                if (verdict is { Kind: VerdictKind.Resume } resume)
-                {
-                    sent = MatchPrefix(entry, handle, resume, hasher, chunkSize);
-                }
-
-                while (sent < entry.Size)
-                {
-                    var length = (int)Math.Min(chunkSize, entry.Size - sent);
-                    var buffer = _pool.Rent(length);
-                    try
-                    {
-                        // A synchronous read: this is already a reader's own thread-pool work item, and an
-                        // asynchronous read of a regular file is the same pread handed to yet another work item.
-                        var read = FileCalls.Read(handle, buffer.Array.AsSpan(0, length), sent);
-                        if (read < length)
-                        {
-                            throw new IOException($"'{entry.FullPath}' shrank while it was being read");
-                        }
-
-                        hasher.Append(buffer.Span);
-                        var chunk = new ChunkItem(entry.Id, sent, buffer);
-                        buffer = null;
-                        await SendAsync(head, chunk, token, chunk.Data).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        buffer?.Dispose();
-                    }
-
-                    sent += length;
-                }
-
-                if (entry.Size > chunkSize && SourceChanged(entry, handle))
-                {
-                    // Never deliver a mix of two versions: the receiver drops what it got of this one.
-                    throw new IOException($"'{entry.RelativePath}' changed while it was being sent; send it again");
-                }
-            }
-
-            var end = new FileEnd { Id = entry.Id, Length = sent, Hash = hasher.GetCurrentHash() };
-            Interlocked.Increment(ref _files);
-            Interlocked.Add(ref _bytes, sent);
-            await SendAsync(head, new ControlItem(end, entry), token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && !token.IsCancellationRequested)
-        {
-            // One unreadable file does not end the transfer: tell the receiver to drop it, and report it.
-            lock (_failuresLock)
-            {
-                _failures.Add(new TransferFailure(entry.RelativePath, ex.Message));
-            }
-
-            await SendAsync(head, new ControlItem(new FileAbort { Id = entry.Id, Reason = ex.Message }), token).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            _fault.Report(ex);
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Hashes the first <see cref="EntryVerdict.Offset"/> bytes of the source and compares them with the receiver's
-    /// kept prefix. Returns where sending starts: the offset when they match (the hasher then holds the prefix), 0 otherwise.
-    /// </summary>
-    private long MatchPrefix(SourceEntry entry, Microsoft.Win32.SafeHandles.SafeFileHandle handle, EntryVerdict resume, XxHash128 hasher, int chunkSize)
-    {
-        if (resume.Offset <= 0 || resume.Offset > entry.Size || resume.PrefixHash is not { Length: Protocol.ProtocolConstants.HashLength })
-        {
-            throw new Protocol.ProtocolException($"the receiver offered to resume '{entry.RelativePath}' at {resume.Offset} of {entry.Size} bytes");
-        }
-
-        using var buffer = _pool.Rent(chunkSize);
-        for (long at = 0; at < resume.Offset;)
-        {
-            var length = (int)Math.Min(chunkSize, resume.Offset - at);
-            var read = FileCalls.Read(handle, buffer.Array.AsSpan(0, length), at);
-            if (read < length)
-            {
-                throw new IOException($"'{entry.FullPath}' shrank while it was being read");
-            }
-
-            hasher.Append(buffer.Array.AsSpan(0, length));
-            at += length;
-        }
-
-        if (hasher.GetCurrentHash().AsSpan().SequenceEqual(resume.PrefixHash))
-        {
-            Interlocked.Add(ref _alreadyThere, resume.Offset);
-            _progress.Credit(resume.Offset);
-            return resume.Offset;
-        }
-
-        hasher.Reset();
-        return 0;
-    }
-
-    private static bool SourceChanged(SourceEntry entry, Microsoft.Win32.SafeHandles.SafeFileHandle handle)
-        => RandomAccess.GetLength(handle) != entry.Size
-            || UnixTime.ToNanoseconds(File.GetLastWriteTimeUtc(handle)) / 100 != entry.ModifiedUnixNanoseconds / 100;
 
     private static async ValueTask SendAsync(ITargetBlock<SendItem> target, SendItem item, CancellationToken token, ChunkBuffer? owned = null)
     {
