@@ -1,4 +1,3 @@
-using System.IO.Hashing;
 using System.Threading.Tasks.Dataflow;
 
 using PeerFlow.Buffers;
