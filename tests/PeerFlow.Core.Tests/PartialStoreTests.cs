@@ -9,8 +9,8 @@ public sealed class PartialStoreTests : FileSystemTest
 {
     private static readonly string[] Roots = ["photos"];
 
-    private Task<PartialStore> OpenAsync(string tag = "t1", IReadOnlyList<string>? roots = null, Action? abort = null)
-        => PartialStore.OpenAsync(Dest, tag, roots ?? Roots, abort ?? (() => { }), CancellationToken.None);
+    private Task<PartialStore> OpenAsync(string tag = "t1", IReadOnlyList<string>? roots = null, Action? abort = null, string owner = "sender-1")
+        => PartialStore.OpenAsync(Dest, tag, owner, roots ?? Roots, abort ?? (() => { }), CancellationToken.None, TimeSpan.FromMilliseconds(300));
 
     [Test]
     public async Task SecondAttempt_ReadsRootsAndFiles_AndCountsRuns()
@@ -83,6 +83,17 @@ public sealed class PartialStoreTests : FileSystemTest
     }
 
     [Test]
+    public async Task AnotherSenderWithTheSameKey_DoesNotTakeOver_ItIsRefusedWhileTheFirstRuns()
+    {
+        Directory.CreateDirectory(Dest);
+        var aborted = false;
+        using var first = await OpenAsync(abort: () => aborted = true);
+        var error = Assert.ThrowsAsync<IOException>(() => OpenAsync(owner: "sender-2"));
+        Assert.That(error!.Message, Does.Contain("already running from another sender"));
+        Assert.That(aborted, Is.False);
+    }
+
+    [Test]
     public async Task Delete_LeavesNothing_AndStaleCleanup_RemovesOnlyOldUnheldStores()
     {
         Directory.CreateDirectory(Dest);
@@ -110,5 +121,7 @@ public sealed class PartialStoreTests : FileSystemTest
 
         PartialStore.CleanStale(Dest, TimeSpan.FromDays(7));
         Assert.That(Directory.GetDirectories(state).Select(Path.GetFileName), Is.EquivalentTo(new[] { "recent", "held" }));
+        PartialStore.CleanStale(Dest, TimeSpan.Zero, keep: "recent");
+        Assert.That(Directory.GetDirectories(state).Select(Path.GetFileName), Is.EquivalentTo(new[] { "recent", "held" }), "the transfer about to continue is never cleaned");
     }
 }

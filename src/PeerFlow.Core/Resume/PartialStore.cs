@@ -26,17 +26,17 @@ internal sealed class PartialStore : IDisposable
     private const string Header = "peerflow-journal\t1";
     private const string JournalName = "journal";
 
-    private static readonly ConcurrentDictionary<string, Action> Holders = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Holder> Holders = new(StringComparer.Ordinal);
 
     private readonly FileStream _journal;
-    private readonly Action _abort;
+    private readonly Holder _holder;
     private bool _disposed;
 
-    private PartialStore(string directory, FileStream journal, Action abort, JournalRecord? previous, int run)
+    private PartialStore(string directory, FileStream journal, Holder holder, JournalRecord? previous, int run)
     {
         Directory = directory;
         _journal = journal;
-        _abort = abort;
+        _holder = holder;
         Previous = previous;
         Run = run;
     }
@@ -52,17 +52,19 @@ internal sealed class PartialStore : IDisposable
 
     /// <summary>
     /// Opens (creating if needed) the store for <paramref name="tag"/> under <paramref name="destination"/> and locks
-    /// it. <paramref name="abort"/> is called if a newer attempt for the same transfer arrives in this process.
+    /// it. <paramref name="abort"/> is called if a newer attempt of the same sender (same <paramref name="owner"/>: the
+    /// sender's transfer id) arrives in this process: its connection is dead or dying. Another sender with the same
+    /// key waits for the holder to finish or be dropped, and is refused if it does not within 10 s.
     /// </summary>
-    /// <exception cref="IOException">Another receiver holds the store, or it cannot be created.</exception>
-    public static async Task<PartialStore> OpenAsync(string destination, string tag, IReadOnlyList<string> roots, Action abort, CancellationToken cancellationToken)
+    /// <exception cref="IOException">Another receiver or sender holds the store, or it cannot be created.</exception>
+    public static async Task<PartialStore> OpenAsync(string destination, string tag, string owner, IReadOnlyList<string> roots, Action abort, CancellationToken cancellationToken, TimeSpan? wait = null)
     {
         var state = Path.Join(destination, StateDirectoryName);
         CreatePrivateDirectory(state);
         var directory = Path.Join(state, tag);
         CreatePrivateDirectory(directory);
         var journalPath = Path.Join(directory, JournalName);
-        var journal = await LockAsync(journalPath, cancellationToken).ConfigureAwait(false);
+        var journal = await LockAsync(journalPath, owner, wait ?? TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
         try
         {
             var previous = Read(journal, roots);
@@ -78,14 +80,15 @@ internal sealed class PartialStore : IDisposable
             }
 
             journal.Seek(0, SeekOrigin.End);
-            var store = new PartialStore(directory, journal, abort, previous, run);
+            var holder = new Holder(owner, abort);
+            var store = new PartialStore(directory, journal, holder, previous, run);
             if (previous is null)
             {
                 store.Append(Header);
             }
 
             store.Append($"run\t{run}");
-            Holders[journalPath] = abort;
+            Holders[journalPath] = holder;
             return store;
         }
         catch
@@ -138,15 +141,16 @@ internal sealed class PartialStore : IDisposable
 
         _disposed = true;
         var path = _journal.Name;
-        ((ICollection<KeyValuePair<string, Action>>)Holders).Remove(new KeyValuePair<string, Action>(path, _abort));
+        ((ICollection<KeyValuePair<string, Holder>>)Holders).Remove(new KeyValuePair<string, Holder>(path, _holder));
         _journal.Dispose();
     }
 
     /// <summary>
     /// Deletes the stores under <paramref name="destination"/> whose journal has not changed for
-    /// <paramref name="maxAge"/> and that no receiver holds. Never throws.
+    /// <paramref name="maxAge"/> and that no receiver holds, except <paramref name="keep"/> (the transfer about to
+    /// continue). Never throws.
     /// </summary>
-    public static void CleanStale(string destination, TimeSpan maxAge)
+    public static void CleanStale(string destination, TimeSpan maxAge, string? keep = null)
     {
         var state = Path.Join(destination, StateDirectoryName);
         try
@@ -162,7 +166,7 @@ internal sealed class PartialStore : IDisposable
             {
                 var journal = new FileInfo(Path.Join(directory.FullName, JournalName));
                 var lastUse = journal.Exists ? journal.LastWriteTimeUtc : directory.LastWriteTimeUtc;
-                if (lastUse > cutoff || (directory.Attributes & FileAttributes.ReparsePoint) != 0)
+                if (lastUse > cutoff || directory.Name == keep || (directory.Attributes & FileAttributes.ReparsePoint) != 0)
                 {
                     continue;
                 }
@@ -197,9 +201,9 @@ internal sealed class PartialStore : IDisposable
         }
     }
 
-    private static async Task<FileStream> LockAsync(string journalPath, CancellationToken cancellationToken)
+    private static async Task<FileStream> LockAsync(string journalPath, string owner, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var deadline = Environment.TickCount64 + 10_000;
+        var deadline = Environment.TickCount64 + (long)wait.TotalMilliseconds;
         var askedToLetGo = false;
         while (true)
         {
@@ -211,18 +215,23 @@ internal sealed class PartialStore : IDisposable
             }
             catch (IOException) when (Environment.TickCount64 < deadline)
             {
-                if (!askedToLetGo && Holders.TryGetValue(journalPath, out var abort))
-                {
-                    // An older attempt of the same transfer in this process: its connection is dead or dying.
-                    abort();
-                    askedToLetGo = true;
-                }
-                else if (!askedToLetGo)
+                if (!Holders.TryGetValue(journalPath, out var holder))
                 {
                     throw new IOException($"another receiver is using '{Path.GetDirectoryName(journalPath)}' (the same transfer is running elsewhere)");
                 }
 
+                if (holder.Owner == owner && !askedToLetGo)
+                {
+                    // The same sender again: it reconnected, so the older connection is dead or dying.
+                    holder.Abort();
+                    askedToLetGo = true;
+                }
+
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                throw new IOException("the same transfer is already running from another sender; wait for it to finish or stop it", ex);
             }
         }
     }
@@ -308,6 +317,9 @@ internal sealed class PartialStore : IDisposable
         }
     }
 }
+
+/// <summary>Who holds a store in this process: the sender's transfer id, and how to drop its connection.</summary>
+internal sealed record Holder(string Owner, Action Abort);
 
 /// <summary>What the journal says earlier attempts did.</summary>
 internal sealed class JournalRecord

@@ -37,6 +37,7 @@ public sealed partial class ReceiveServer
     {
         _once = once;
         Warmup.Start();
+        Resume.PartialStore.CleanStale(Path.GetFullPath(_options.Destination), _options.PartialMaxAge);
         var running = new List<Task>();
         try
         {

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 using PeerFlow.Buffers;
 using PeerFlow.Compression;
 using PeerFlow.Files;
@@ -12,7 +10,8 @@ using PeerFlow.Transports;
 namespace PeerFlow.Transfers;
 
 /// <summary>One attempt of a send over one connection; <see cref="TransferSender"/> makes another after a connection loss.</summary>
-internal sealed class SendAttempt(SourceSet sources, SendOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, ProgressTracker progress, byte[]? resumeKey)
+/// <remarks>Every attempt of one send offers the same transfer id, so a receiver knows a reconnect from another sender.</remarks>
+internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, ProgressTracker progress, byte[]? resumeKey)
 {
     /// <summary>The receiver accepted the offer and data started to flow.</summary>
     public bool Started { get; private set; }
@@ -32,7 +31,7 @@ internal sealed class SendAttempt(SourceSet sources, SendOptions options, ITrans
                 capabilities = await Handshake.ConnectAsync(frames, handshake.Token).ConfigureAwait(false);
                 offer = new TransferOffer
                 {
-                    TransferId = RandomNumberGenerator.GetBytes(16),
+                    TransferId = transferId,
                     Roots = [.. sources.RootNames],
                     TotalFiles = files,
                     TotalDirectories = directories,

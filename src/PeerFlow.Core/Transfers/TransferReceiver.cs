@@ -64,7 +64,6 @@ public static class TransferReceiver
 
             var resumable = capabilities.Contains(ProtocolConstants.CapabilityResume) && offer.ResumeKey is { Length: 16 };
             var transferId = Convert.ToHexStringLower(offer.TransferId);
-            PartialStore.CleanStale(destination, options.PartialMaxAge);
             var refusal = offer.Roots.Contains(PartialStore.StateDirectoryName, StringComparer.Ordinal)
                 ? $"'{PartialStore.StateDirectoryName}' is reserved for PeerFlow's own partial files; rename that root"
                 : null;
@@ -72,7 +71,8 @@ public static class TransferReceiver
             if (refusal is null)
             {
                 var tag = resumable ? Convert.ToHexStringLower(offer.ResumeKey!) : "t-" + transferId;
-                store = await PartialStore.OpenAsync(destination, tag, offer.Roots, () => connection.Abort(new TransportException(TransportError.ConnectionAborted, "a newer attempt of this transfer took over")), cancellationToken).ConfigureAwait(false);
+                PartialStore.CleanStale(destination, options.PartialMaxAge, keep: tag);
+                store = await PartialStore.OpenAsync(destination, tag, transferId, offer.Roots, () => connection.Abort(new TransportException(TransportError.ConnectionAborted, "a newer attempt of this transfer took over")), cancellationToken).ConfigureAwait(false);
                 if (store.Previous is { } previous)
                 {
                     plans = offer.Roots.ToDictionary(r => r, r => previous.Roots[r], StringComparer.Ordinal);

@@ -48,10 +48,11 @@ public static class TransferSender
         var resumeKey = options.ResumeKey is { Length: 0 } ? null : options.ResumeKey ?? ResumeKeys.For(sources);
         var failedAttempts = 0;
         var everStarted = false;
+        var transferId = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
         state.MoveTo(TransferState.Connecting);
         while (true)
         {
-            var attempt = new SendAttempt(sources, options, observer, control, state, progress, resumeKey);
+            var attempt = new SendAttempt(transferId, sources, options, observer, control, state, progress, resumeKey);
             ITransportConnection? connection = null;
             try
             {
