@@ -97,6 +97,11 @@ internal abstract class Renderer : ITransferObserver
         {
             Completed(result);
         }
+        else if (error is Session.PeerCancelledException cancelled)
+        {
+            // On purpose, not an error: the server keeps what arrived and goes on serving.
+            Note($"{cancelled.Message}; {(cancelled.DiscardPartial ? "what arrived was discarded, as asked" : "what arrived is kept for the next run")}");
+        }
         else if (error is not null)
         {
             Failed(Commands.CommandRunner.Describe(error), "error");
