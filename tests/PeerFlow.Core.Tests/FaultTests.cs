@@ -81,6 +81,13 @@ public sealed class FaultTests : FileSystemTest
         Assert.That(sent.Success, Is.False);
         Assert.That(sent.Failures.Single().Reason, Does.Contain("integrity check failed"));
         Assert.That(File.Exists(Path.Combine(Dest, "big", "a.bin")), Is.False, "a corrupted file never reaches its final path");
+
+        // The same send again fills in what failed, in the same place (not "big (1)").
+        var (again, _, _) = await RunAsync(source, "", send);
+        Assert.That(again.Success, Is.True);
+        Assert.That(again.StoredRoots, Is.EqualTo(new[] { "big" }));
+        TestTrees.AssertSameTree(source, Path.Combine(Dest, "big"));
+        Assert.That(Directory.Exists(Path.Combine(Dest, ".peerflow")), Is.False);
     }
 
     [Test]

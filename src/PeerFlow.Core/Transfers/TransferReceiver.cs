@@ -142,9 +142,13 @@ public static class TransferReceiver
                 Failures = [.. writer.Failures.Select(f => new EntryFailure { Path = f.Path, Reason = f.Reason })],
             };
 
-            // Everything is in place (or failed for good): nothing is left to resume.
-            store!.Delete();
-            store = null;
+            // Everything is in place: nothing is left to resume. After failures the store (with where the roots went)
+            // stays, so running the same send again fills in what failed instead of making "photos (1)".
+            if (summary.Success)
+            {
+                store!.Delete();
+                store = null;
+            }
             await session.DisposeAsync().ConfigureAwait(false);
             await frames.SendControlAsync(summary, cancellationToken).ConfigureAwait(false);
             await frames.Output.CompleteAsync().ConfigureAwait(false);
