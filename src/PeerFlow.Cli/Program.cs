@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 
 using PeerFlow.Cli.Commands;
 using PeerFlow.Cli.Commands.Copy;
+using PeerFlow.Cli.Commands.Id;
 using PeerFlow.Cli.Commands.Plugins;
 using PeerFlow.Cli.Commands.Receive;
 using PeerFlow.Cli.Commands.Send;
@@ -13,6 +14,7 @@ var root = new RootCommand("PeerFlow: move files and directory trees between pee
     ReceiveCommand.Create(),
     CopyCommand.Create(),
     PluginsCommand.Create(),
+    IdCommand.Create(),
 };
 
 var parsed = root.Parse(args);

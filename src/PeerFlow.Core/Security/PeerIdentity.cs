@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace PeerFlow.Security;
+
+/// <summary>
+/// This installation's identity: an ECDSA P-256 key pair and a self-signed certificate, kept in the PeerFlow home
+/// directory (<c>identity.key</c>, readable by the owner only, and <c>identity.crt</c>), created on first use.
+/// </summary>
+public sealed class PeerIdentity : IDisposable
+{
+    public const string HomeVariable = "PEERFLOW_HOME";
+    private const string KeyFile = "identity.key";
+    private const string CertificateFile = "identity.crt";
+
+    private PeerIdentity(X509Certificate2 certificate, bool created, string directory)
+    {
+        Certificate = certificate;
+        Id = PeerId.Of(certificate);
+        Created = created;
+        Directory = directory;
+    }
+
+    /// <summary>The certificate, with its private key, to present in TLS.</summary>
+    public X509Certificate2 Certificate { get; }
+
+    public PeerId Id { get; }
+
+    /// <summary>This call created the identity (first use).</summary>
+    public bool Created { get; }
+
+    /// <summary>Where the identity is kept.</summary>
+    public string Directory { get; }
+
+    /// <summary>The PeerFlow home: <c>$PEERFLOW_HOME</c>, else <c>peerflow</c> in the user's configuration directory.</summary>
+    public static string DefaultHome()
+        => Environment.GetEnvironmentVariable(HomeVariable) is { Length: > 0 } home
+            ? home
+            : Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData, Environment.SpecialFolderOption.Create), "peerflow");
+
+    /// <summary>Loads the identity kept in <paramref name="home"/>, creating it there if there is none.</summary>
+    /// <exception cref="IOException">The files exist but cannot be read, or the key is not private to its owner.</exception>
+    public static PeerIdentity LoadOrCreate(string? home = null)
+    {
+        home = Path.GetFullPath(home ?? DefaultHome());
+        var keyPath = Path.Join(home, KeyFile);
+        var certificatePath = Path.Join(home, CertificateFile);
+        if (File.Exists(keyPath) && File.Exists(certificatePath))
+        {
+            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(keyPath) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+            {
+                throw new IOException($"'{keyPath}' is readable by others; PeerFlow will not use a private key that is not private (chmod 600 it)");
+            }
+
+            return new PeerIdentity(Load(certificatePath, keyPath), created: false, home);
+        }
+
+        CreatePrivateDirectory(home);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=PeerFlow peer", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(100));
+        WritePrivate(keyPath, key.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(certificatePath, created.ExportCertificatePem());
+        return new PeerIdentity(Load(certificatePath, keyPath), created: true, home);
+    }
+
+    private static X509Certificate2 Load(string certificatePath, string keyPath)
+    {
+        // A PEM-loaded key is ephemeral; a PKCS#12 round trip gives a certificate every platform's TLS can use.
+        using var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+    }
+
+    private static void WritePrivate(string path, string text)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var writer = new StreamWriter(path, options);
+        writer.Write(text);
+    }
+
+    private static void CreatePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            System.IO.Directory.CreateDirectory(path);
+        }
+        else
+        {
+            System.IO.Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    public void Dispose() => Certificate.Dispose();
+}

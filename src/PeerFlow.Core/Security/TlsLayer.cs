@@ -1,0 +1,103 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+
+using PeerFlow.Transports;
+
+namespace PeerFlow.Security;
+
+/// <summary>
+/// TLS 1.3 with both sides presenting their <see cref="PeerIdentity"/> certificate, over any stream transport (the
+/// way Kestrel layers HTTPS over its transports). Certificates are never validated against a CA: each side computes
+/// the other's <see cref="PeerId"/> from the key it proved it holds, and the sender compares it with the ID it was
+/// told to expect. Whether the receiver trusts the sender is decided after the handshake, inside the encrypted
+/// channel, so a refused sender can be told which ID it presented and how to get it trusted.
+/// </summary>
+public static class TlsLayer
+{
+    /// <summary>The ALPN protocol name of PeerFlow over TLS.</summary>
+    public const string ApplicationProtocol = "peerflow/1";
+
+    /// <summary>The first byte of a TLS handshake record; a plaintext PeerFlow peer starts with 'P' (its preface).</summary>
+    public const byte HandshakeRecordType = 0x16;
+
+    /// <summary>Connecting side. Fails with <see cref="PeerIdentityException"/> when the peer is not <paramref name="expected"/>.</summary>
+    public static async Task<ITransportConnection> ConnectAsync(ITransportConnection inner, PeerIdentity identity, PeerId? expected, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(identity);
+        PeerId? presented = null;
+        var tls = new SslStream(new DuplexPipeStream(inner.Transport), leaveInnerStreamOpen: true, (_, certificate, _, _) =>
+        {
+            presented = certificate is null ? null : PeerId.Of(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+            return presented is not null && (expected is null || presented == expected);
+        });
+        try
+        {
+            await tls.AuthenticateAsClientAsync(
+                new SslClientAuthenticationOptions
+                {
+                    TargetHost = "peerflow",
+                    ClientCertificates = [identity.Certificate],
+                    EnabledSslProtocols = SslProtocols.Tls13,
+                    ApplicationProtocols = [new SslApplicationProtocol(ApplicationProtocol)],
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (AuthenticationException ex)
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            if (presented is { } id && expected is { } wanted && id != wanted)
+            {
+                throw new PeerIdentityException($"the receiver presented peer ID {id}, but {wanted} was expected (--peer): it is another machine, or someone in between; not connecting", id);
+            }
+
+            throw new TransportException(TransportError.ConnectionReset, $"the TLS handshake failed: {ex.Message}", ex);
+        }
+
+        return new SecureConnection(inner, tls, presented!.Value);
+    }
+
+    /// <summary>Listening side: completes the handshake with any certificate-holding peer; check <see cref="RemoteId"/> before trusting it.</summary>
+    public static async Task<ITransportConnection> AcceptAsync(ITransportConnection inner, PeerIdentity identity, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(identity);
+        PeerId? presented = null;
+        var tls = new SslStream(new DuplexPipeStream(inner.Transport), leaveInnerStreamOpen: true, (_, certificate, _, _) =>
+        {
+            presented = certificate is null ? null : PeerId.Of(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+            return presented is not null;
+        });
+        try
+        {
+            await tls.AuthenticateAsServerAsync(
+                new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = identity.Certificate,
+                    ClientCertificateRequired = true,
+                    EnabledSslProtocols = SslProtocols.Tls13,
+                    ApplicationProtocols = [new SslApplicationProtocol(ApplicationProtocol)],
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (AuthenticationException ex)
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            throw new TransportException(TransportError.ConnectionReset, $"the TLS handshake failed: {ex.Message}", ex);
+        }
+
+        return new SecureConnection(inner, tls, presented!.Value);
+    }
+
+    /// <summary>The peer's ID on a connection made by this class; null on any other connection.</summary>
+    public static PeerId? RemoteId(ITransportConnection connection) => (connection as SecureConnection)?.RemoteId;
+}
+
+/// <summary>A peer is not who it was expected or trusted to be.</summary>
+public sealed class PeerIdentityException(string message, PeerId presented) : Exception(message)
+{
+    public PeerId Presented { get; } = presented;
+}

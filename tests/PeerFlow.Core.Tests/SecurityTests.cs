@@ -1,0 +1,115 @@
+using System.Net;
+
+using PeerFlow.Files;
+using PeerFlow.Security;
+using PeerFlow.Testing;
+using PeerFlow.Transfers;
+using PeerFlow.Transports;
+
+namespace PeerFlow.Core.Tests;
+
+/// <summary>Persistent identities, peer IDs, and TLS 1.3 with pinned IDs over the real TCP plugin.</summary>
+public sealed class SecurityTests : FileSystemTest
+{
+    private static ITransportFactory Tcp => TestPlugins.Get("tcp");
+
+    [Test]
+    public void Identity_IsCreatedOnFirstUse_PrivateToItsOwner_AndTheSameAfterwards()
+    {
+        var home = Dir.Combine("home");
+        using var first = PeerIdentity.LoadOrCreate(home);
+        Assert.That(first.Created, Is.True);
+        using var again = PeerIdentity.LoadOrCreate(home);
+        Assert.That(again.Created, Is.False);
+        Assert.That(again.Id, Is.EqualTo(first.Id));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.That(File.GetUnixFileMode(Path.Combine(home, "identity.key")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+            Assert.That(File.GetUnixFileMode(home) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead), Is.EqualTo(UnixFileMode.None));
+        }
+    }
+
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void KeyReadableByOthers_IsRefused()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("Unix permission bits");
+        }
+
+        var home = Dir.Combine("home");
+        PeerIdentity.LoadOrCreate(home).Dispose();
+        File.SetUnixFileMode(Path.Combine(home, "identity.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        var error = Assert.Throws<IOException>(() => PeerIdentity.LoadOrCreate(home));
+        Assert.That(error!.Message, Does.Contain("chmod 600"));
+    }
+
+    [Test]
+    public void PeerId_IsEightGroupsOfFour_AndParsesAsPeopleTypeIt()
+    {
+        using var identity = PeerIdentity.LoadOrCreate(Dir.Combine("home"));
+        var text = identity.Id.Text;
+        Assert.That(text, Does.Match("^([A-Z2-7]{4}-){7}[A-Z2-7]{4}$"));
+        Assert.That(PeerId.Parse(text.ToLowerInvariant().Replace("-", "", StringComparison.Ordinal)), Is.EqualTo(identity.Id));
+        Assert.That(PeerId.TryParse(text[..^1], out _), Is.False);
+        Assert.That(PeerId.TryParse(text.Replace(text[0], '1'), out _), Is.False);
+        using var other = PeerIdentity.LoadOrCreate(Dir.Combine("other"));
+        Assert.That(other.Id, Is.Not.EqualTo(identity.Id));
+    }
+
+    [Test]
+    public async Task TransferOverTls_WithPinnedIds_ArrivesAndEachSideKnowsTheOther()
+    {
+        using var sender = PeerIdentity.LoadOrCreate(Dir.Combine("sender"));
+        using var receiver = PeerIdentity.LoadOrCreate(Dir.Combine("receiver"));
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
+        await using var listener = await Tcp.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        PeerId? seenBySender = null, seenByReceiver = null;
+        var receiving = Task.Run(async () =>
+        {
+            await using var raw = (await listener.AcceptAsync())!;
+            await using var secure = await TlsLayer.AcceptAsync(raw, receiver, CancellationToken.None);
+            seenByReceiver = TlsLayer.RemoteId(secure);
+            return await TransferReceiver.ReceiveAsync(secure, new ReceiveOptions { Destination = Dest });
+        });
+        await using (var raw = await Tcp.ConnectAsync(listener.LocalEndPoint))
+        await using (var secure = await TlsLayer.ConnectAsync(raw, sender, receiver.Id, CancellationToken.None))
+        {
+            seenBySender = TlsLayer.RemoteId(secure);
+            var sent = await TransferSender.SendAsync(secure, new SourceSet([source])).WaitAsync(InProcess.Timeout);
+            Assert.That(sent.Success, Is.True);
+        }
+
+        Assert.That((await receiving.WaitAsync(InProcess.Timeout)).Success, Is.True);
+        TestTrees.AssertSameTree(source, Path.Combine(Dest, "tree"));
+        Assert.That(seenBySender, Is.EqualTo(receiver.Id));
+        Assert.That(seenByReceiver, Is.EqualTo(sender.Id));
+    }
+
+    [Test]
+    public async Task ReceiverWithAnotherIdentity_ManInTheMiddle_IsRefusedBySender_NamingBothIds()
+    {
+        using var sender = PeerIdentity.LoadOrCreate(Dir.Combine("sender"));
+        using var expected = PeerIdentity.LoadOrCreate(Dir.Combine("receiver"));
+        using var impostor = PeerIdentity.LoadOrCreate(Dir.Combine("impostor"));
+        await using var listener = await Tcp.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        var accepting = Task.Run(async () =>
+        {
+            await using var raw = (await listener.AcceptAsync())!;
+            try
+            {
+                await using var secure = await TlsLayer.AcceptAsync(raw, impostor, CancellationToken.None);
+            }
+            catch (TransportException)
+            {
+                // The sender hung up on it: expected.
+            }
+        });
+        await using var connection = await Tcp.ConnectAsync(listener.LocalEndPoint);
+        var error = Assert.ThrowsAsync<PeerIdentityException>(() => TlsLayer.ConnectAsync(connection, sender, expected.Id, CancellationToken.None));
+        Assert.That(error!.Message, Does.Contain(impostor.Id.Text).And.Contain(expected.Id.Text));
+        Assert.That(error.Presented, Is.EqualTo(impostor.Id));
+        await accepting.WaitAsync(InProcess.Timeout);
+    }
+}
