@@ -100,6 +100,8 @@ internal sealed class SecureConnection : ITransportConnection, IDuplexPipe
                     await _tls.WriteAsync(segment).ConfigureAwait(false);
                 }
 
+                // The records only filled the transport's pipe: one send for the whole batch.
+                await _tls.FlushAsync().ConfigureAwait(false);
                 _output.Reader.AdvanceTo(result.Buffer.End);
                 if (result.IsCompleted)
                 {
@@ -146,6 +148,13 @@ internal sealed class SecureConnection : ITransportConnection, IDuplexPipe
         await _inner.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_receiving, _sending).ConfigureAwait(false);
         await _input.Reader.CompleteAsync().ConfigureAwait(false);
-        await _tls.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _tls.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            // The transport is gone already; there is nothing left to say on it.
+        }
     }
 }
