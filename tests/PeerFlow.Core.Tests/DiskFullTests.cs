@@ -42,7 +42,8 @@ public sealed class DiskFullTests : FileSystemTest
         TestTrees.WriteFile(Path.Combine(source, "a.bin"), 3 << 20);
         TestTrees.WriteFile(Path.Combine(source, "b.bin"), 3 << 20);
         TestTrees.WriteFile(Path.Combine(source, "c.bin"), 3 << 20);
-        var receive = new ReceiveOptions { Destination = Dest };
+        // The announced total fits, each file fits; together with the preallocation they do not.
+        var receive = new ReceiveOptions { Destination = Dest, CheckFreeSpace = false };
 
         var error = Assert.ThrowsAsync<PeerErrorException>(() => InProcess.TransferAsync([source], receive, new SendOptions { ChunkSize = ChunkSizePolicy.Fixed(256 * 1024) }));
         Assert.That(error!.Message, Does.Contain("disk is full").And.Match("'data/[abc].bin'"));
@@ -52,6 +53,16 @@ public sealed class DiskFullTests : FileSystemTest
         {
             Assert.That(File.ReadAllBytes(placed), Is.EqualTo(File.ReadAllBytes(Path.Combine(source, Path.GetFileName(placed)))), "whatever was placed is whole");
         }
+    }
+
+    [Test]
+    public void TransferBiggerThanTheFreeSpace_IsRefusedBeforeAnythingIsWritten()
+    {
+        var source = Dir.Combine("src", "data");
+        TestTrees.WriteFile(Path.Combine(source, "a.bin"), 8 << 20);
+        var error = Assert.ThrowsAsync<TransferRefusedException>(() => InProcess.TransferAsync([source], new ReceiveOptions { Destination = Dest }));
+        Assert.That(error!.Message, Does.Contain("not enough space in the destination").And.Contain("8,388,608 bytes"));
+        Assert.That(Directory.GetFileSystemEntries(Dest), Is.Empty, "nothing written, no partial store left");
     }
 
     private static string? Run(string file, params string[] args)

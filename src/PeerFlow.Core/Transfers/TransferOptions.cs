@@ -73,6 +73,9 @@ public sealed class ReceiveOptions
     /// <summary>Heartbeats and how long a silent sender is given before the connection counts as lost.</summary>
     public SessionTiming Timing { get; init; } = SessionTiming.Default;
 
+    /// <summary>Refuse a transfer up front when the destination's free space is less than the bytes it announces.</summary>
+    public bool CheckFreeSpace { get; init; } = true;
+
     /// <summary>
     /// How long the data kept from an interrupted transfer (partial files and their journal) waits for the sender
     /// to come back before it is deleted.

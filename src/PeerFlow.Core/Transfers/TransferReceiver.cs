@@ -80,9 +80,14 @@ public static class TransferReceiver
                 else
                 {
                     (plans, refusal) = RootPlan.Decide(offer, destination, options.OnConflict);
-                    if (plans is not null)
+                    refusal ??= options.CheckFreeSpace ? NotEnoughSpace(destination, offer.TotalBytes) : null;
+                    if (refusal is not null)
                     {
-                        store.RecordRoots(offer.Roots.Select(r => (r, plans[r])));
+                        plans = null;
+                    }
+                    else
+                    {
+                        store.RecordRoots(offer.Roots.Select(r => (r, plans![r])));
                     }
                 }
             }
@@ -200,6 +205,27 @@ public static class TransferReceiver
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Why a first attempt cannot fit, or null. (A resumed transfer is not checked: part of what it announces is
+    /// already here, and a disk that fills anyway ends the transfer with a clear error and keeps what arrived.)
+    /// </summary>
+    private static string? NotEnoughSpace(string destination, long needed)
+    {
+        long free;
+        try
+        {
+            free = new DriveInfo(destination).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
+
+        return needed > free
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"not enough space in the destination: the transfer needs {needed:N0} bytes, {free:N0} are free")
+            : null;
     }
 
     /// <summary>Waits briefly for the sender to close its side, so our summary is not lost to a reset.</summary>
