@@ -212,6 +212,30 @@ public sealed class FrameConnection
     }
 
     /// <summary>
+    /// Reads and discards input until the peer closes its side or <paramref name="limit"/> passes, so that what we
+    /// sent last (a summary, an error, a cancel) is not destroyed by a reset before the peer has read it. Never throws.
+    /// </summary>
+    public async Task DrainInputAsync(TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            while (true)
+            {
+                var result = await Input.ReadAsync(timeout.Token).ConfigureAwait(false);
+                Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TransportException or IOException or InvalidOperationException)
+        {
+        }
+    }
+
+    /// <summary>
     /// Best effort: tell the peer why we stop. Never throws; false if the message could not be sent, or may not be:
     /// before our preface (the peer did not even speak PeerFlow), nothing is answered.
     /// </summary>

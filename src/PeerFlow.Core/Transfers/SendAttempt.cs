@@ -90,7 +90,12 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
             control?.Detach(session);
             if (cancellationToken.IsCancellationRequested)
             {
+                // Tell the receiver, and let it read that before the connection goes: a reset now would destroy
+                // the message (and everything queued before it) in its input.
                 await session.TrySendCancelAsync("cancelled by the sender", control?.DiscardPartial ?? false).ConfigureAwait(false);
+                await frames.DrainInputAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                fault.ThrowIfFaulted(cancellationToken);
+                throw;
             }
             else if (session.Silence is { } silence)
             {

@@ -157,7 +157,7 @@ public static class TransferReceiver
             await session.DisposeAsync().ConfigureAwait(false);
             await frames.SendControlAsync(summary, cancellationToken).ConfigureAwait(false);
             await frames.Output.CompleteAsync().ConfigureAwait(false);
-            await DrainAsync(frames, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await frames.DrainInputAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             return new TransferResult(TransferDirection.Receive, summary.Success, writer.FilesWritten, writer.DirectoriesCreated, writer.BytesWritten, writer.FilesSkipped, progress.Elapsed, writer.Failures, [], [.. plans.Values.Select(p => p.StoredName)], writer.BytesAlreadyThere);
         }
         catch (Exception ex)
@@ -174,14 +174,14 @@ public static class TransferReceiver
             else if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
             {
                 await (session ?? new TransferSession(frames, state, options.Timing, false, "receiver")).TrySendCancelAsync("cancelled by the receiver", discard).ConfigureAwait(false);
-                await DrainAsync(frames, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                await frames.DrainInputAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             }
             else if (ex is TransferRefusedException || await frames.TrySendErrorAsync(ToErrorCode(ex), SafePath.Printable(ex.Message)).ConfigureAwait(false))
             {
                 // Tell the peer why (a refusal has been told already), then close gracefully: a reset could destroy
                 // the message before the peer reads it.
                 await frames.Output.CompleteAsync().ConfigureAwait(false);
-                await DrainAsync(frames, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                await frames.DrainInputAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             }
             else
             {
@@ -226,27 +226,6 @@ public static class TransferReceiver
         return needed > free
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"not enough space in the destination: the transfer needs {needed:N0} bytes, {free:N0} are free")
             : null;
-    }
-
-    /// <summary>Waits briefly for the sender to close its side, so our summary is not lost to a reset.</summary>
-    private static async Task DrainAsync(FrameConnection frames, TimeSpan limit)
-    {
-        using var timeout = new CancellationTokenSource(limit);
-        try
-        {
-            while (true)
-            {
-                var result = await frames.Input.ReadAsync(timeout.Token).ConfigureAwait(false);
-                frames.Input.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted)
-                {
-                    return;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or TransportException or IOException or InvalidOperationException)
-        {
-        }
     }
 
     private static ErrorCode ToErrorCode(Exception ex) => ex switch
