@@ -16,18 +16,20 @@ public sealed class FaultTests : FileSystemTest
 {
     private static ITransportFactory Faulty => TestPlugins.Get("faulty");
 
-    private static readonly SessionTiming Fast = new(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1));
+    // Only the stall test needs a quick watchdog; elsewhere a busy machine must not look like a silent peer.
+    private static readonly SessionTiming Fast = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2));
 
-    private async Task<(TransferResult Sent, TransferResult? Received, Recorder Sender)> RunAsync(string source, string faults, SendOptions? send = null)
+    private async Task<(TransferResult Sent, TransferResult? Received, Recorder Sender)> RunAsync(string source, string faults, SendOptions? send = null, SessionTiming? timing = null)
     {
-        var receive = new ReceiveOptions { Destination = Dest, Timing = Fast };
+        timing ??= SessionTiming.Default;
+        var receive = new ReceiveOptions { Destination = Dest, Timing = timing };
         await using var listener = await Faulty.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
         using var stop = new CancellationTokenSource();
         var server = new ReceiveServer(listener, receive, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var serving = server.RunAsync(once: true, stop.Token);
         var recorder = new Recorder();
         var options = new TransportOptions().Set("faults", faults);
-        send ??= new SendOptions { ChunkSize = ChunkSizePolicy.Fixed(64 * 1024), Timing = Fast, ReconnectDelay = TimeSpan.FromMilliseconds(50) };
+        send ??= new SendOptions { ChunkSize = ChunkSizePolicy.Fixed(64 * 1024), Timing = timing, ReconnectDelay = TimeSpan.FromMilliseconds(50) };
         try
         {
             var sent = await TransferSender.SendAsync(c => Faulty.ConnectAsync(listener.LocalEndPoint, options, c), new SourceSet([source]), send, recorder).WaitAsync(InProcess.Timeout);
@@ -63,7 +65,7 @@ public sealed class FaultTests : FileSystemTest
     {
         var source = Dir.Combine("src", "big");
         TestTrees.WriteFile(Path.Combine(source, "a.bin"), 8 << 20);
-        var (sent, _, sender) = await RunAsync(source, "stall-after=2M;cuts=1;cut-after=1G");
+        var (sent, _, sender) = await RunAsync(source, "stall-after=2M;cuts=1", timing: Fast);
 
         Assert.That(sent.Success, Is.True);
         TestTrees.AssertSameTree(source, Path.Combine(Dest, "big"));
@@ -75,7 +77,7 @@ public sealed class FaultTests : FileSystemTest
     {
         var source = Dir.Combine("src", "big");
         TestTrees.WriteFile(Path.Combine(source, "a.bin"), 4 << 20);
-        var send = new SendOptions { ChunkSize = ChunkSizePolicy.Fixed(64 * 1024), Compression = Compression.CompressionMode.None, Timing = Fast };
+        var send = new SendOptions { ChunkSize = ChunkSizePolicy.Fixed(64 * 1024), Compression = Compression.CompressionMode.None };
         var (sent, _, _) = await RunAsync(source, "corrupt-at=1M", send);
 
         Assert.That(sent.Success, Is.False);

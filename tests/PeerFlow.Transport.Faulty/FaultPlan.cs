@@ -8,7 +8,7 @@ namespace PeerFlow.Transports.Faulty;
 /// separated by <c>;</c>. Sizes take K/M/G suffixes; every byte count is per connection, of what it writes.
 /// <list type="bullet">
 /// <item><c>cut-after=N</c>: reset the connection after writing N bytes.</item>
-/// <item><c>cuts=K</c>: only the first K connections are cut (default: every one).</item>
+/// <item><c>cuts=K</c>: only the first K connections get the cut, the stall and the corruption (default: every one); the rate applies to all.</item>
 /// <item><c>stall-after=N</c>: after N bytes, neither write nor read again, and keep the connection open (a silent peer).</item>
 /// <item><c>corrupt-at=N</c>: flip the bits of the byte at offset N of what is written.</item>
 /// <item><c>rate=N</c>: write at most N bytes per second.</item>

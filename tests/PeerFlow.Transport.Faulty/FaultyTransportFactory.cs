@@ -48,7 +48,7 @@ public sealed class FaultyTransportFactory : ITransportFactory
             throw new TransportException(ex.SocketErrorCode == SocketError.ConnectionRefused ? TransportError.ConnectionRefused : TransportError.Unknown, $"cannot connect to {endPoint}: {ex.Message}", ex);
         }
 
-        return new FaultyConnection(socket, number <= plan.Cuts ? plan : plan with { CutAfter = -1 });
+        return new FaultyConnection(socket, number <= plan.Cuts ? plan : plan with { CutAfter = -1, StallAfter = -1, CorruptAt = -1 });
     }
 
     private sealed class FaultyListener(Socket socket) : ITransportListener
