@@ -48,6 +48,12 @@ public static class ControlMessageSerializer
         {
             throw new ProtocolException("truncated control message", ex);
         }
+        catch (Exception ex) when (ex is ArgumentException or OverflowException or InvalidOperationException or FormatException or System.Text.DecoderFallbackException)
+        {
+            // MessagePack's reader reports some malformed input this way (e.g. a string length beyond the payload);
+            // found by DecoderFuzzTests.
+            throw new ProtocolException($"malformed control message: {ex.Message}", ex);
+        }
         catch (OverflowException ex)
         {
             throw new ProtocolException("a number in a control message is out of range", ex);
