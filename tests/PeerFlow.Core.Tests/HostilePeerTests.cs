@@ -43,6 +43,45 @@ public sealed class HostilePeerTests : FileSystemTest
         Assert.That(pool.Outstanding, Is.Zero);
     }
 
+    [TestCase("root/x.txt", "root/x.txt", false)]
+    [TestCase("root/Photo.JPG", "root/photo.jpg", true)]
+    [TestCase("root/caf\u00e9", "root/cafe\u0301", true)]
+    [TestCase("root/CON", null, true)]
+    [TestCase("root/notes.txt:hidden", null, true)]
+    public async Task DuplicateOrUnportableEntry_FailsTheTransfer_AndKeepsTheFirstFileIntact(string first, string? second, bool portable)
+    {
+        first = System.Text.RegularExpressions.Regex.Unescape(first);
+        second = second is null ? null : System.Text.RegularExpressions.Regex.Unescape(second);
+        var (endPoint, result, listener) = await InProcess.StartReceiverAsync(new ReceiveOptions { Destination = Dest, PortableNames = portable });
+        await using (listener)
+        {
+            await using var peer = await RawPeer.ConnectAsync(InProcess.Loopback, endPoint);
+            await peer.HandshakeAsync();
+            Assert.That((await peer.OfferAsync("root")).Accepted, Is.True);
+            peer.Send(new EntryBatch { Entries = [new EntryInfo { Id = 0, Path = "root", Kind = EntryKind.Directory, Mode = -1 }] });
+            if (second is null)
+            {
+                peer.SendFile(1, first, "evil"u8.ToArray());
+            }
+            else
+            {
+                peer.SendFile(1, first, "good"u8.ToArray());
+                peer.SendFile(2, second, "evil"u8.ToArray());
+            }
+
+            peer.Send(new TransferEnd { Files = second is null ? 1 : 2 });
+            await peer.FlushAsync();
+            var error = Assert.ThrowsAsync<PeerErrorException>(peer.ReadAsync);
+            Assert.That(error!.Code, Is.EqualTo(ErrorCode.InvalidPath));
+            Assert.That(error.Message, Does.Contain(second is null ? "Windows" : "declared twice"));
+            await peer.Frames.Output.CompleteAsync();
+            Assert.That(async () => await result.WaitAsync(InProcess.Timeout), Throws.Exception);
+        }
+
+        var placed = Directory.GetFiles(Path.Combine(Dest, "root"));
+        Assert.That(placed.Select(File.ReadAllText), Has.None.EqualTo("evil"), "the second declaration never replaced anything");
+    }
+
     [TestCase("../up")]
     [TestCase("a/b")]
     [TestCase("")]

@@ -31,6 +31,54 @@ public sealed class SafePathTests
         Assert.That(error!.Message, Does.Contain(reason));
     }
 
+    [TestCase("a/...")]
+    [TestCase("..../b")]
+    public void NamesThatAreOnlyDots_AreRefused(string path)
+    {
+        var error = Assert.Throws<InvalidPathException>(() => SafePath.Split(path));
+        Assert.That(error!.Message, Does.Contain("only dots"));
+    }
+
+    [TestCase("a/CON", "device name")]
+    [TestCase("a/nul.txt", "device name")]
+    [TestCase("a/Com1.tar.gz", "device name")]
+    [TestCase("a/LPT9", "device name")]
+    [TestCase("a/CON .txt", "device name")]
+    [TestCase("a/b.", "ends in a dot")]
+    [TestCase("a/b ", "ends in a space")]
+    [TestCase("a/file.txt:secret", "alternate data stream")]
+    [TestCase("a/what?", "'?'")]
+    [TestCase("a/x|y", "'|'")]
+    public void WindowsRules_RefuseWhatWindowsWouldMisread(string path, string reason)
+    {
+        var error = Assert.Throws<InvalidPathException>(() => SafePath.Split(path, windowsRules: true));
+        Assert.That(error!.Message, Does.Contain(reason));
+    }
+
+    [TestCase("a/CONSOLE.txt")]
+    [TestCase("a/Screenshot 10.30.00.png")]
+    [TestCase("a/com10")]
+    public void WindowsRules_AcceptOrdinaryNames(string path) => Assert.That(SafePath.Split(path, windowsRules: true), Is.Not.Empty);
+
+    [Test]
+    public void OnUnix_ColonsAndDeviceNamesAreOrdinaryNames()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("Windows rules apply on Windows");
+        }
+
+        Assert.That(SafePath.Split("a/10:30 meeting.txt"), Has.Length.EqualTo(2));
+        Assert.That(SafePath.Split("a/CON"), Has.Length.EqualTo(2));
+    }
+
+    [Test]
+    public void Printable_EscapesBidiOverridesAndZeroWidthCharacters()
+    {
+        Assert.That(SafePath.Printable("invoice\u202Efdp.exe"), Is.EqualTo("invoice\\u202efdp.exe"));
+        Assert.That(SafePath.Printable("a\u200Bb"), Is.EqualTo("a\\u200bb"));
+    }
+
     [Test]
     public void OverlongName_IsRefused() => Assert.Throws<InvalidPathException>(() => SafePath.Split("a/" + new string('x', 256)));
 

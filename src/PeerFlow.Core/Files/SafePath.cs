@@ -14,10 +14,19 @@ public static class SafePath
     /// <summary>Longest single name, in UTF-8 bytes (the common file-system limit).</summary>
     public const int MaxNameBytes = 255;
 
+    private static readonly string[] WindowsDevices = ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", .. Enumerable.Range(0, 10).SelectMany(i => new[] { $"COM{i}", $"LPT{i}" }), "COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"];
+
     /// <summary>Splits and checks a peer-supplied relative path.</summary>
+    /// <param name="path">The path as the peer sent it.</param>
+    /// <param name="windowsRules">
+    /// Also refuse what Windows would misread: device names (<c>CON</c>, <c>NUL.txt</c>, <c>COM1</c>), names ending in
+    /// a dot or a space, and <c>&lt;&gt;:"|?*</c> (<c>a:b</c> names an alternate data stream). On by default on Windows;
+    /// elsewhere such names are ordinary files (macOS screenshots have colons) unless the receiver asks for portable names.
+    /// </param>
     /// <exception cref="InvalidPathException">The path is empty, absolute, escapes, or holds a forbidden name or character.</exception>
-    public static string[] Split(string? path)
+    public static string[] Split(string? path, bool? windowsRules = null)
     {
+        var windows = windowsRules ?? OperatingSystem.IsWindows();
         if (string.IsNullOrEmpty(path))
         {
             throw new InvalidPathException(path ?? "", "the path is empty");
@@ -68,9 +77,35 @@ public static class SafePath
             {
                 throw new InvalidPathException(path, $"a name in the path is longer than {MaxNameBytes} bytes");
             }
+
+            if (segment.AsSpan().TrimStart('.').IsEmpty)
+            {
+                throw new InvalidPathException(path, $"the name '{segment}' is only dots");
+            }
+
+            if (windows && WindowsProblem(segment) is { } problem)
+            {
+                throw new InvalidPathException(path, problem);
+            }
         }
 
         return segments;
+    }
+
+    private static string? WindowsProblem(string name)
+    {
+        if (name.AsSpan().IndexOfAny("<>:\"|?*") is >= 0 and var at)
+        {
+            return name[at] == ':' ? $"the name '{name}' contains ':' (an alternate data stream on Windows)" : $"the name '{name}' contains '{name[at]}', which Windows does not allow";
+        }
+
+        if (name[^1] is '.' or ' ')
+        {
+            return $"the name '{name}' ends in a {(name[^1] == '.' ? "dot" : "space")}, which Windows drops";
+        }
+
+        var stem = name.Split('.')[0].TrimEnd(' ');
+        return WindowsDevices.Contains(stem, StringComparer.OrdinalIgnoreCase) ? $"'{name}' is a Windows device name" : null;
     }
 
     /// <summary>
@@ -95,7 +130,7 @@ public static class SafePath
         return candidate.Length > prefix.Length && candidate.StartsWith(prefix, StringComparison.Ordinal);
     }
 
-    /// <summary>Makes a peer-supplied name safe to print on a terminal (control characters escaped).</summary>
+    /// <summary>Makes a peer-supplied name safe to print on a terminal (control and format characters escaped).</summary>
     public static string Printable(string? text)
     {
         if (text is null)
@@ -106,7 +141,9 @@ public static class SafePath
         var builder = new StringBuilder(text.Length);
         foreach (var c in text)
         {
-            if (char.IsControl(c))
+            // Control characters could drive the terminal; format characters (bidirectional overrides, zero-width
+            // spaces) could make a name look like another.
+            if (char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format)
             {
                 builder.Append($"\\u{(int)c:x4}");
             }

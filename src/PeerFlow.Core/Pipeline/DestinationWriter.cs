@@ -33,6 +33,7 @@ internal sealed partial class DestinationWriter
     private readonly List<(string Path, EntryInfo Entry)> _directories = [];
     private readonly HashSet<string> _verifiedDirectories = new(StringComparer.Ordinal);
     private readonly List<TransferFailure> _failures = [];
+    private readonly DeclaredPaths _declared;
     private long _lastId = -1;
     private int _open;
     private long _fileEnds;
@@ -48,6 +49,7 @@ internal sealed partial class DestinationWriter
         _progress = progress;
         _observer = observer;
         _verifiedDirectories.Add(destination);
+        _declared = new DeclaredPaths(options.PortableNames || !OperatingSystem.IsLinux());
     }
 
     public long FilesWritten { get; private set; }
@@ -93,7 +95,7 @@ internal sealed partial class DestinationWriter
         }
 
         _lastId = entry.Id;
-        var segments = SafePath.Split(entry.Path);
+        var segments = SafePath.Split(entry.Path, _options.PortableNames ? true : null);
         if (!_roots.TryGetValue(segments[0], out var root))
         {
             throw new InvalidPathException(entry.Path, "it does not start with one of the offered roots");
@@ -102,6 +104,10 @@ internal sealed partial class DestinationWriter
         segments[0] = root.StoredName;
         var finalPath = SafePath.Combine(_destination, segments, entry.Path);
         var display = string.Join('/', segments);
+        if (!_declared.Add(display))
+        {
+            throw new InvalidPathException(entry.Path, _declared.CaseInsensitive ? "it is declared twice (names that differ only in case or Unicode form are the same file here)" : "it is declared twice");
+        }
         switch (entry.Kind)
         {
             case EntryKind.Directory:

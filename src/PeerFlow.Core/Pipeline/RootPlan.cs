@@ -9,7 +9,7 @@ namespace PeerFlow.Pipeline;
 internal sealed record RootPlan(string StoredName, bool Fresh)
 {
     /// <summary>Decides every root of <paramref name="offer"/>, or returns why the offer must be refused.</summary>
-    public static (Dictionary<string, RootPlan>? Plans, string? Refusal) Decide(TransferOffer offer, string destination, ConflictPolicy policy)
+    public static (Dictionary<string, RootPlan>? Plans, string? Refusal) Decide(TransferOffer offer, string destination, ConflictPolicy policy, bool portableNames = false)
     {
         if (offer.Roots is null || offer.Roots.Length == 0)
         {
@@ -23,7 +23,7 @@ internal sealed record RootPlan(string StoredName, bool Fresh)
             string[] segments;
             try
             {
-                segments = SafePath.Split(root);
+                segments = SafePath.Split(root, portableNames ? true : null);
             }
             catch (InvalidPathException ex)
             {

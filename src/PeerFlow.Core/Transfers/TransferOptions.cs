@@ -73,6 +73,13 @@ public sealed class ReceiveOptions
     /// <summary>Heartbeats and how long a silent sender is given before the connection counts as lost.</summary>
     public SessionTiming Timing { get; init; } = SessionTiming.Default;
 
+    /// <summary>
+    /// Refuse names Windows would misread (device names, trailing dots and spaces, <c>a:b</c>) and treat names that
+    /// differ only in case or Unicode form as the same, on any platform: for a tree that must stay portable. Always
+    /// on when the receiver runs on Windows.
+    /// </summary>
+    public bool PortableNames { get; init; }
+
     /// <summary>Refuse a transfer up front when the destination's free space is less than the bytes it announces.</summary>
     public bool CheckFreeSpace { get; init; } = true;
 

@@ -79,7 +79,7 @@ public static class TransferReceiver
                 }
                 else
                 {
-                    (plans, refusal) = RootPlan.Decide(offer, destination, options.OnConflict);
+                    (plans, refusal) = RootPlan.Decide(offer, destination, options.OnConflict, options.PortableNames);
                     refusal ??= options.CheckFreeSpace ? NotEnoughSpace(destination, offer.TotalBytes) : null;
                     if (refusal is not null)
                     {
