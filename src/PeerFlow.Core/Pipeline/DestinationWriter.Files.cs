@@ -11,37 +11,7 @@ internal sealed partial class DestinationWriter
     private string? _lastVerifiedParent;
 
     /// <summary>Creates <paramref name="path"/> and its missing parents, one level at a time, never through a link.</summary>
-    private void EnsureDirectory(string path)
-    {
-        if (_verifiedDirectories.Contains(path))
-        {
-            return;
-        }
-
-        var parent = Path.GetDirectoryName(path)!;
-        if (!_verifiedDirectories.Contains(parent))
-        {
-            EnsureDirectory(parent);
-        }
-
-        var info = new DirectoryInfo(path);
-        if (info.Exists && (info.Attributes & FileAttributes.ReparsePoint) != 0)
-        {
-            throw new IOException($"refusing to write through the symbolic link '{path}'");
-        }
-
-        if (!info.Exists)
-        {
-            if (File.Exists(path) || (info.Attributes != (FileAttributes)(-1) && (info.Attributes & FileAttributes.ReparsePoint) != 0))
-            {
-                throw new IOException($"'{path}' exists and is not a directory");
-            }
-
-            Directory.CreateDirectory(path);
-        }
-
-        _verifiedDirectories.Add(path);
-    }
+    private void EnsureDirectory(string path) => _tree.Ensure(path);
 
     private void EnsureOpen(IncomingFile file)
     {
@@ -200,13 +170,13 @@ internal sealed partial class DestinationWriter
         {
             // rename(2): atomic, and it replaces a link itself rather than writing through it. In a root this
             // transfer created, nothing but this transfer's own files can be there, so no check is needed.
-            FileCalls.RenameReplacing(temp, file.FinalPath);
+            _tree.Move(temp, file.FinalPath, replace: true);
             file.TempPath = null;
             return true;
         }
 
         // Checking for a conflict and renaming are one atomic step: nothing that appears meanwhile is replaced.
-        if (FileCalls.TryRenameNoReplace(temp, file.FinalPath))
+        if (_tree.Move(temp, file.FinalPath, replace: false))
         {
             file.TempPath = null;
             return true;
@@ -223,7 +193,7 @@ internal sealed partial class DestinationWriter
             case ConflictPolicy.Rename:
                 var directory = Path.GetDirectoryName(file.FinalPath)!;
                 var name = ConflictNames.FirstFree(directory, Path.GetFileName(file.FinalPath), isDirectory: false);
-                if (!FileCalls.TryRenameNoReplace(temp, Path.Join(directory, name)))
+                if (!_tree.Move(temp, Path.Join(directory, name), replace: false))
                 {
                     Discard(file, $"'{name}' appeared while the file was being stored");
                     return false;

@@ -31,7 +31,7 @@ internal sealed partial class DestinationWriter
     private readonly ITransferObserver _observer;
     private readonly Dictionary<uint, IncomingFile> _pending = [];
     private readonly List<(string Path, EntryInfo Entry)> _directories = [];
-    private readonly HashSet<string> _verifiedDirectories = new(StringComparer.Ordinal);
+    private readonly DirectoryTree _tree;
     private readonly List<TransferFailure> _failures = [];
     private readonly DeclaredPaths _declared;
     private long _lastId = -1;
@@ -39,8 +39,9 @@ internal sealed partial class DestinationWriter
     private long _fileEnds;
 
     /// <summary>Creates the writer; <paramref name="verdicts"/> is where the answer to each entry batch goes (null: verdicts are off).</summary>
-    public DestinationWriter(string destination, ReceiveOptions options, PartialStore store, Action<ControlMessage>? verdicts, IReadOnlyDictionary<string, RootPlan> roots, ProgressTracker progress, ITransferObserver observer)
+    public DestinationWriter(string destination, ReceiveOptions options, PartialStore store, Action<ControlMessage>? verdicts, IReadOnlyDictionary<string, RootPlan> roots, ProgressTracker progress, ITransferObserver observer, DirectoryTree tree)
     {
+        _tree = tree;
         _destination = destination;
         _options = options;
         _store = store;
@@ -48,7 +49,6 @@ internal sealed partial class DestinationWriter
         _roots = roots;
         _progress = progress;
         _observer = observer;
-        _verifiedDirectories.Add(destination);
         _declared = new DeclaredPaths(options.PortableNames || !OperatingSystem.IsLinux());
     }
 
@@ -296,12 +296,8 @@ internal sealed partial class DestinationWriter
             var (path, entry) = _directories[i];
             try
             {
-                if (entry.Mode >= 0 && !OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(path, ToSafeMode(entry.Mode) | UnixFileMode.UserExecute | UnixFileMode.UserWrite | UnixFileMode.UserRead);
-                }
-
-                Directory.SetLastWriteTimeUtc(path, UnixTime.FromNanoseconds(entry.ModifiedUnixNanoseconds));
+                UnixFileMode? mode = entry.Mode >= 0 ? ToSafeMode(entry.Mode) | UnixFileMode.UserExecute | UnixFileMode.UserWrite | UnixFileMode.UserRead : null;
+                _tree.SetMetadata(path, mode, entry.ModifiedUnixNanoseconds);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -114,7 +114,8 @@ public static class TransferReceiver
             using var fault = new PipelineFault(cancellationToken);
             using var ownedPool = options.Pool is null ? new ChunkPool() : null;
             var pool = options.Pool ?? ownedPool!;
-            var writer = new DestinationWriter(destination, options, store!, verdicts ? session.Post : null, plans, progress, observer);
+            using var tree = new DirectoryTree(destination);
+            var writer = new DestinationWriter(destination, options, store!, verdicts ? session.Post : null, plans, progress, observer, tree);
             var pipeline = new ReceivePipeline(frames, session, writer, pool, fault, capabilities.Contains(ProtocolConstants.CapabilityLz4), options.Capacity);
             using var reporting = new CancellationTokenSource();
             var reporter = progress.ReportAsync(observer, options.ProgressInterval, reporting.Token);

@@ -1,0 +1,168 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace PeerFlow.Files;
+
+/// <summary>
+/// The directories below a receiver's destination, reached one level at a time without ever following a symbolic
+/// link. On 64-bit Linux every step goes through an open directory handle (<c>openat</c> with <c>O_NOFOLLOW</c>,
+/// <c>mkdirat</c>, <c>renameat2</c>, <c>fchmod</c>, <c>futimens</c>), so a directory swapped for a link in the middle
+/// of a transfer is refused, not followed. Elsewhere each level is checked with <c>lstat</c> before it is used.
+/// </summary>
+internal sealed class DirectoryTree : IDisposable
+{
+    private const int MaxCachedHandles = 64;
+
+    private readonly string _root;
+    private readonly SafeFileHandle? _rootHandle;
+    private readonly Dictionary<string, SafeFileHandle> _handles = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _verified = new(StringComparer.Ordinal);
+
+    public DirectoryTree(string root)
+    {
+        _root = root;
+        _rootHandle = FileCalls.Native ? FileCalls.OpenDirectory(root) : null;
+    }
+
+    /// <summary>Makes sure <paramref name="fullPath"/> (below the root) exists, creating missing levels.</summary>
+    public void Ensure(string fullPath)
+    {
+        TrimCache();
+        if (_rootHandle is not null)
+        {
+            Open(Relative(fullPath), create: true);
+        }
+        else
+        {
+            EnsurePortable(fullPath);
+        }
+    }
+
+    /// <summary>
+    /// Moves the file at <paramref name="from"/> to <paramref name="to"/> (both below the root), replacing what is
+    /// there only with <paramref name="replace"/>. False, and nothing changed, when the target exists and may not be replaced.
+    /// </summary>
+    public bool Move(string from, string to, bool replace)
+    {
+        TrimCache();
+        if (_rootHandle is null)
+        {
+            EnsurePortable(Path.GetDirectoryName(to)!);
+            if (replace)
+            {
+                FileCalls.RenameReplacing(from, to);
+                return true;
+            }
+
+            return FileCalls.TryRenameNoReplace(from, to);
+        }
+
+        var source = Open(Relative(Path.GetDirectoryName(from)!), create: false);
+        var target = Open(Relative(Path.GetDirectoryName(to)!), create: true);
+        return FileCalls.RenameAt(source, Path.GetFileName(from), target, Path.GetFileName(to), replace, Relative(to));
+    }
+
+    /// <summary>Sets a directory's permission bits (when given) and modification time, never through a link.</summary>
+    public void SetMetadata(string fullPath, UnixFileMode? mode, long modifiedUnixNanoseconds)
+    {
+        TrimCache();
+        if (_rootHandle is null)
+        {
+            EnsurePortable(fullPath);
+            if (mode is { } bits && !OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(fullPath, bits);
+            }
+
+            Directory.SetLastWriteTimeUtc(fullPath, UnixTime.FromNanoseconds(modifiedUnixNanoseconds));
+            return;
+        }
+
+        var handle = Open(Relative(fullPath), create: false);
+        if (mode is { } unixMode)
+        {
+            FileCalls.SetMode(handle, unixMode);
+        }
+
+        FileCalls.SetModifiedTime(handle, modifiedUnixNanoseconds);
+    }
+
+    private SafeFileHandle Open(string relative, bool create)
+    {
+        if (relative.Length == 0)
+        {
+            return _rootHandle!;
+        }
+
+        if (_handles.TryGetValue(relative, out var cached))
+        {
+            return cached;
+        }
+
+        var slash = relative.LastIndexOf('/');
+        var parent = slash < 0 ? _rootHandle! : Open(relative[..slash], create);
+        var handle = FileCalls.OpenChildDirectory(parent, relative[(slash + 1)..], create, relative);
+        _handles[relative] = handle;
+        return handle;
+    }
+
+    /// <summary>
+    /// Bounds the open handles between operations (never during one, which may still use them). Depth-first order
+    /// means the handles still needed are few and recent: start over rather than track use.
+    /// </summary>
+    private void TrimCache()
+    {
+        if (_handles.Count >= MaxCachedHandles)
+        {
+            DisposeHandles();
+        }
+    }
+
+    private string Relative(string fullPath)
+    {
+        var relative = Path.GetRelativePath(_root, fullPath);
+        return relative == "." ? "" : relative.Replace(Path.DirectorySeparatorChar, '/');
+    }
+
+    private void EnsurePortable(string path)
+    {
+        if (path == _root || _verified.Contains(path))
+        {
+            return;
+        }
+
+        EnsurePortable(Path.GetDirectoryName(path)!);
+        var info = new DirectoryInfo(path);
+        if (info.Attributes != (FileAttributes)(-1) && (info.Attributes & FileAttributes.ReparsePoint) != 0)
+        {
+            throw new IOException($"refusing to write through the symbolic link '{path}'");
+        }
+
+        if (!info.Exists)
+        {
+            if (File.Exists(path))
+            {
+                throw new IOException($"'{path}' exists and is not a directory");
+            }
+
+            Directory.CreateDirectory(path);
+        }
+
+        _verified.Add(path);
+    }
+
+    private void DisposeHandles()
+    {
+        foreach (var handle in _handles.Values)
+        {
+            handle.Dispose();
+        }
+
+        _handles.Clear();
+    }
+
+    public void Dispose()
+    {
+        DisposeHandles();
+        _rootHandle?.Dispose();
+    }
+}
