@@ -112,4 +112,88 @@ public sealed class SecurityTests : FileSystemTest
         Assert.That(error.Presented, Is.EqualTo(impostor.Id));
         await accepting.WaitAsync(InProcess.Timeout);
     }
+
+    private async Task<(Task<TransferResult> Receiving, EndPoint EndPoint, ITransportListener Listener)> ReceiverAsync(ReceiveOptions options)
+    {
+        var listener = await Tcp.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        var receiving = Task.Run(async () =>
+        {
+            await using var raw = (await listener.AcceptAsync())!;
+            return await TransferReceiver.ReceiveAsync(raw, options);
+        });
+        return (receiving, listener.LocalEndPoint, listener);
+    }
+
+    private static async Task<TransferResult> SendAsync(EndPoint endPoint, string source, PeerIdentity? identity)
+    {
+        await using var raw = await Tcp.ConnectAsync(endPoint);
+        if (identity is null)
+        {
+            return await TransferSender.SendAsync(raw, new SourceSet([source])).WaitAsync(InProcess.Timeout);
+        }
+
+        await using var secure = await TlsLayer.ConnectAsync(raw, identity, null, CancellationToken.None);
+        return await TransferSender.SendAsync(secure, new SourceSet([source])).WaitAsync(InProcess.Timeout);
+    }
+
+    [Test]
+    public async Task ReceiverWithAnIdentity_ServesTrustedPeers_AndRefusesUntrustedOnesNamingTheirId()
+    {
+        using var receiver = PeerIdentity.LoadOrCreate(Dir.Combine("receiver"));
+        using var trusted = PeerIdentity.LoadOrCreate(Dir.Combine("trusted"));
+        using var stranger = PeerIdentity.LoadOrCreate(Dir.Combine("stranger"));
+        var source = TestTrees.CreateSmallFiles(Dir.Combine("src"), 5);
+        var options = new ReceiveOptions { Destination = Dest, Identity = receiver, TrustedPeers = new HashSet<PeerId> { trusted.Id } };
+
+        var (receiving, endPoint, listener) = await ReceiverAsync(options);
+        await using (listener)
+        {
+            Assert.That((await SendAsync(endPoint, source, trusted)).Success, Is.True);
+            Assert.That((await receiving.WaitAsync(InProcess.Timeout)).Success, Is.True);
+        }
+
+        (receiving, endPoint, listener) = await ReceiverAsync(options);
+        await using (listener)
+        {
+            var error = Assert.ThrowsAsync<TransferRefusedException>(() => SendAsync(endPoint, source, stranger));
+            Assert.That(error!.Message, Does.Contain($"does not trust peer ID {stranger.Id}").And.Contain($"--trust {stranger.Id}"));
+            Assert.ThrowsAsync<TransferRefusedException>(() => receiving.WaitAsync(InProcess.Timeout));
+        }
+    }
+
+    [Test]
+    public async Task PlaintextSender_IsRefusedByAReceiverWithAnIdentity_UnlessPlaintextIsAllowed()
+    {
+        using var receiver = PeerIdentity.LoadOrCreate(Dir.Combine("receiver"));
+        var source = TestTrees.CreateSmallFiles(Dir.Combine("src"), 5);
+        var (receiving, endPoint, listener) = await ReceiverAsync(new ReceiveOptions { Destination = Dest, Identity = receiver });
+        await using (listener)
+        {
+            var error = Assert.ThrowsAsync<TransferRefusedException>(() => SendAsync(endPoint, source, null));
+            Assert.That(error!.Message, Does.Contain("accepts only encrypted, authenticated connections"));
+            Assert.ThrowsAsync<TransferRefusedException>(() => receiving.WaitAsync(InProcess.Timeout));
+        }
+
+        (receiving, endPoint, listener) = await ReceiverAsync(new ReceiveOptions { Destination = Dest, Identity = receiver, AllowPlaintext = true });
+        await using (listener)
+        {
+            Assert.That((await SendAsync(endPoint, source, null)).Success, Is.True);
+            Assert.That((await receiving.WaitAsync(InProcess.Timeout)).Success, Is.True);
+        }
+    }
+
+    [Test]
+    public async Task ThisInstallationsOwnId_IsAlwaysTrusted()
+    {
+        using var identity = PeerIdentity.LoadOrCreate(Dir.Combine("home"));
+        var source = TestTrees.CreateSmallFiles(Dir.Combine("src"), 3);
+        var (receiving, endPoint, listener) = await ReceiverAsync(new ReceiveOptions { Destination = Dest, Identity = identity });
+        await using (listener)
+        {
+            Assert.That((await SendAsync(endPoint, source, identity)).Success, Is.True);
+            Assert.That((await receiving.WaitAsync(InProcess.Timeout)).Success, Is.True);
+        }
+
+        TestTrees.AssertSameTree(source, Path.Combine(Dest, "small"));
+    }
 }

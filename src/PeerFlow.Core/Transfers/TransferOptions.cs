@@ -80,6 +80,18 @@ public sealed class ReceiveOptions
     /// </summary>
     public bool PortableNames { get; init; }
 
+    /// <summary>
+    /// This receiver's identity. With one, a peer that opens with TLS is authenticated (see <see cref="TrustedPeers"/>)
+    /// and a plaintext peer is refused unless <see cref="AllowPlaintext"/>. Without one, connections are plaintext.
+    /// </summary>
+    public Security.PeerIdentity? Identity { get; init; }
+
+    /// <summary>Peer IDs allowed to send here over TLS (this installation's own ID always is).</summary>
+    public IReadOnlySet<Security.PeerId> TrustedPeers { get; init; } = new HashSet<Security.PeerId>();
+
+    /// <summary>With an <see cref="Identity"/>: also accept plaintext and untrusted peers (<c>--insecure</c>).</summary>
+    public bool AllowPlaintext { get; init; }
+
     /// <summary>Refuse a transfer up front when the destination's free space is less than the bytes it announces.</summary>
     public bool CheckFreeSpace { get; init; } = true;
 

@@ -26,7 +26,34 @@ public static class TransferReceiver
         state.Changed += observer.OnStateChanged;
         using var cancel = control is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, control.Cancellation);
         var token = cancel?.Token ?? cancellationToken;
-        return await state.RunAsync(machine => RunAsync(connection, options, observer, control, machine, token), token).ConfigureAwait(false);
+        return await state.RunAsync(machine => SecureAndRunAsync(connection, options, observer, control, machine, token), token).ConfigureAwait(false);
+    }
+
+    private static async Task<TransferResult> SecureAndRunAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, CancellationToken cancellationToken)
+    {
+        ITransportConnection secured;
+        using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            handshake.CancelAfter(options.HandshakeTimeout);
+            try
+            {
+                secured = await Security.ReceiverSecurity.AcceptAsync(connection, options, handshake.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"the peer did not complete the handshake within {options.HandshakeTimeout.TotalSeconds:0} s");
+            }
+        }
+
+        if (secured == connection)
+        {
+            return await RunAsync(connection, options, observer, control, state, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (secured.ConfigureAwait(false))
+        {
+            return await RunAsync(secured, options, observer, control, state, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static async Task<TransferResult> RunAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, CancellationToken cancellationToken)
@@ -64,9 +91,10 @@ public static class TransferReceiver
 
             var resumable = capabilities.Contains(ProtocolConstants.CapabilityResume) && offer.ResumeKey is { Length: 16 };
             var transferId = Convert.ToHexStringLower(offer.TransferId);
-            var refusal = offer.Roots.Contains(PartialStore.StateDirectoryName, StringComparer.Ordinal)
-                ? $"'{PartialStore.StateDirectoryName}' is reserved for PeerFlow's own partial files; rename that root"
-                : null;
+            var refusal = Security.ReceiverSecurity.Refusal(connection, options)
+                ?? (offer.Roots.Contains(PartialStore.StateDirectoryName, StringComparer.Ordinal)
+                    ? $"'{PartialStore.StateDirectoryName}' is reserved for PeerFlow's own partial files; rename that root"
+                    : null);
             Dictionary<string, RootPlan>? plans = null;
             if (refusal is null)
             {
