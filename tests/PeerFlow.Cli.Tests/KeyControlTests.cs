@@ -48,10 +48,9 @@ public sealed class KeyControlTests : FileSystemTest
                 await sender.StandardInput.WriteAsync('p');
                 await sender.StandardInput.FlushAsync();
                 await Eventually.WaitUntilAsync(() => receiver.Stderr.Contains("paused (paused by the sender)", StringComparison.Ordinal), PeerFlowProcess.Timeout);
-                await Task.Delay(500);
-                var paused = PartialBytes();
-                await Task.Delay(700);
-                Assert.That(PartialBytes(), Is.EqualTo(paused), "nothing arrives while paused");
+                // At 12 MB/s a chunk lands every ~90 ms while data flows; paused, the partial file stops growing.
+                var paused = await Eventually.WaitUntilSteadyAsync(PartialBytes, samples: 50);
+                Assert.That(paused, Is.LessThan(48 << 20), "nothing arrives while paused");
 
                 await sender.StandardInput.WriteAsync('r');
                 await sender.StandardInput.FlushAsync();

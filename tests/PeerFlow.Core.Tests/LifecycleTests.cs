@@ -26,13 +26,13 @@ public sealed class LifecycleTests : FileSystemTest
 
         await Eventually.WaitUntilAsync(() => pair.Sender.Current == TransferState.Paused && pair.Receiver.Current == TransferState.Paused);
         Assert.That(pair.Receiver.Changes.Last().Reason, Is.EqualTo("paused by the sender"));
-        await Task.Delay(300);
-        Assert.That(pair.Receiver.Last?.BytesDone ?? 0, Is.Zero, "no data frame flows while paused");
+        var received = await Eventually.WaitUntilSteadyAsync(() => pair.Receiver.Last?.BytesDone ?? 0);
+        Assert.That(received, Is.Zero, "no data frame flows while paused");
 
         await pair.SendControl.ResumeAsync();
         var sent = await pair.Sending.WaitAsync(InProcess.Timeout);
-        var received = await pair.Receiving.WaitAsync(InProcess.Timeout);
-        Assert.That(sent.Success && received.Success, Is.True);
+        var result = await pair.Receiving.WaitAsync(InProcess.Timeout);
+        Assert.That(sent.Success && result.Success, Is.True);
         TestTrees.AssertSameTree(source, Path.Combine(Dest, "big"));
         Assert.That(pair.Receiver.States, Is.EqualTo(new[] { TransferState.Connecting, TransferState.Receiving, TransferState.Paused, TransferState.Receiving, TransferState.Completed }));
         Assert.That(Directory.Exists(StateDirectory), Is.False, "a finished transfer leaves no journal or partial files");
@@ -50,12 +50,9 @@ public sealed class LifecycleTests : FileSystemTest
         await Eventually.WaitUntilAsync(() => pair.Sender.Current == TransferState.Paused);
         Assert.That(pair.Sender.Changes.Last().Reason, Is.EqualTo("paused by the receiver"));
 
-        // Frames already in flight still arrive; then nothing more.
-        await Task.Delay(200);
-        var before = pair.Sender.Last!.BytesDone;
-        await Task.Delay(300);
-        Assert.That(pair.Sender.Last!.BytesDone, Is.EqualTo(before), "the sender sends nothing while the receiver holds a pause");
-        Assert.That(before, Is.LessThan(48 << 20));
+        // Frames already in flight still arrive; then nothing more (unpaused, all 48 MiB would go in a blink).
+        var before = await Eventually.WaitUntilSteadyAsync(() => pair.Sender.Last!.BytesDone);
+        Assert.That(before, Is.LessThan(48 << 20), "the sender sends nothing while the receiver holds a pause");
 
         await pair.ReceiveControl.ResumeAsync();
         Assert.That((await pair.Sending.WaitAsync(InProcess.Timeout)).Success, Is.True);
@@ -156,7 +153,6 @@ public sealed class LifecycleTests : FileSystemTest
         await pair.SendControl.PauseAsync();
         await pair.StartAsync(source, Receive, Send);
         await Eventually.WaitUntilAsync(() => pair.Sender.Current == TransferState.Paused);
-        await Task.Delay(100);
         File.AppendAllText(file, "more");
         await pair.SendControl.ResumeAsync();
 

@@ -1,5 +1,6 @@
 using PeerFlow.Buffers;
 using PeerFlow.Compression;
+using PeerFlow.Testing;
 
 namespace PeerFlow.Core.Tests;
 
@@ -11,8 +12,8 @@ namespace PeerFlow.Core.Tests;
 /// </summary>
 public sealed class Lz4FuzzTests
 {
-    private static readonly int Iterations = int.TryParse(Environment.GetEnvironmentVariable("PEERFLOW_FUZZ_ITERATIONS"), out var n) ? n : 20_000;
-    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("PEERFLOW_FUZZ_SEED"), out var s) ? s : 20261124;
+    private static readonly int Iterations = FuzzSettings.Iterations;
+    private static readonly int Seed = FuzzSettings.Seed;
 
     [Test]
     public void MutatedAndRandomBlocks_DecodeExactlyOrFailCleanly_AndReturnTheirBuffers()

@@ -22,9 +22,8 @@ public sealed class ReceiveServerLimitTests : FileSystemTest
         var server = new ReceiveServer(listener, options, NullLogger.Instance, maxConcurrentTransfers: 1);
         var serving = server.RunAsync(once: false, stop.Token);
 
-        // A peer that connects and says nothing takes the only slot.
+        // A peer that connects and says nothing takes the only slot (connections are accepted in order).
         await using var silent = await InProcess.Loopback.ConnectAsync(listener.LocalEndPoint);
-        await Task.Delay(100);
         var clock = Stopwatch.StartNew();
         await using (var connection = await InProcess.Loopback.ConnectAsync(listener.LocalEndPoint))
         {

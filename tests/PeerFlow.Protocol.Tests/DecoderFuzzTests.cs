@@ -2,6 +2,7 @@ using System.Buffers;
 
 using PeerFlow.Protocol.Framing;
 using PeerFlow.Protocol.Messages;
+using PeerFlow.Testing;
 
 namespace PeerFlow.Protocol.Tests;
 
@@ -18,8 +19,8 @@ namespace PeerFlow.Protocol.Tests;
 /// </remarks>
 public sealed class DecoderFuzzTests
 {
-    private static readonly int Iterations = int.TryParse(Environment.GetEnvironmentVariable("PEERFLOW_FUZZ_ITERATIONS"), out var n) ? n : 20_000;
-    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("PEERFLOW_FUZZ_SEED"), out var s) ? s : 20261124;
+    private static readonly int Iterations = FuzzSettings.Iterations;
+    private static readonly int Seed = FuzzSettings.Seed;
 
     /// <summary>Inputs that once broke a decoder; each stays a test forever.</summary>
     private static readonly string[] Regressions =

@@ -14,4 +14,26 @@ public static class Eventually
             await Task.Delay(10);
         }
     }
+
+    /// <summary>
+    /// Waits until <paramref name="read"/> returns the same value <paramref name="samples"/> times in a row (polled
+    /// every 10 ms) and returns it: for "and then nothing more happens" (a pause has taken hold, in-flight data has
+    /// landed). Fails if the value keeps changing past the deadline.
+    /// </summary>
+    public static async Task<long> WaitUntilSteadyAsync(Func<long> read, int samples = 30, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
+        var value = read();
+        var same = 0;
+        while (same < samples)
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the value did not settle in time");
+            await Task.Delay(10);
+            var next = read();
+            same = next == value ? same + 1 : 0;
+            value = next;
+        }
+
+        return value;
+    }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 
+using PeerFlow.Files;
 using PeerFlow.Pipeline;
 
 namespace PeerFlow.Resume;
@@ -290,17 +291,7 @@ internal sealed class PartialStore : IDisposable
             throw new IOException($"'{path}' is not a directory PeerFlow can keep partial files in (a link or a file is in the way)");
         }
 
-        if (!info.Exists)
-        {
-            if (OperatingSystem.IsWindows())
-            {
-                System.IO.Directory.CreateDirectory(path);
-            }
-            else
-            {
-                System.IO.Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-        }
+        PrivateDirectory.Create(path);
     }
 
     private static void TryRemoveEmpty(string directory)

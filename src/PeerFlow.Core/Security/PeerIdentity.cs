@@ -55,7 +55,7 @@ public sealed class PeerIdentity : IDisposable
             return new PeerIdentity(Load(certificatePath, keyPath), created: false, home);
         }
 
-        CreatePrivateDirectory(home);
+        Files.PrivateDirectory.Create(home);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=PeerFlow peer", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
@@ -82,18 +82,6 @@ public sealed class PeerIdentity : IDisposable
 
         using var writer = new StreamWriter(path, options);
         writer.Write(text);
-    }
-
-    private static void CreatePrivateDirectory(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            System.IO.Directory.CreateDirectory(path);
-        }
-        else
-        {
-            System.IO.Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
     }
 
     public void Dispose() => Certificate.Dispose();

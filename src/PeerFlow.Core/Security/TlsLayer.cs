@@ -29,7 +29,7 @@ public static class TlsLayer
         PeerId? presented = null;
         var tls = new SslStream(new DuplexPipeStream(inner.Transport), leaveInnerStreamOpen: true, (_, certificate, _, _) =>
         {
-            presented = certificate is null ? null : PeerId.Of(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+            presented = IdOf(certificate);
             return presented is not null && (expected is null || presented == expected);
         });
         try
@@ -53,7 +53,7 @@ public static class TlsLayer
                 throw new PeerIdentityException($"the receiver presented peer ID {id}, but {wanted} was expected (--peer): it is another machine, or someone in between; not connecting", id);
             }
 
-            throw new TransportException(TransportError.ConnectionReset, $"the TLS handshake failed: {ex.Message}", ex);
+            throw HandshakeFailed(ex);
         }
 
         return new SecureConnection(inner, tls, presented!.Value);
@@ -67,7 +67,7 @@ public static class TlsLayer
         PeerId? presented = null;
         var tls = new SslStream(new DuplexPipeStream(inner.Transport), leaveInnerStreamOpen: true, (_, certificate, _, _) =>
         {
-            presented = certificate is null ? null : PeerId.Of(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+            presented = IdOf(certificate);
             return presented is not null;
         });
         try
@@ -86,11 +86,17 @@ public static class TlsLayer
         catch (AuthenticationException ex)
         {
             await tls.DisposeAsync().ConfigureAwait(false);
-            throw new TransportException(TransportError.ConnectionReset, $"the TLS handshake failed: {ex.Message}", ex);
+            throw HandshakeFailed(ex);
         }
 
         return new SecureConnection(inner, tls, presented!.Value);
     }
+
+    private static PeerId? IdOf(X509Certificate? certificate)
+        => certificate is null ? null : PeerId.Of(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+
+    private static TransportException HandshakeFailed(AuthenticationException ex)
+        => new(TransportError.ConnectionReset, $"the TLS handshake failed: {ex.Message}", ex);
 
     /// <summary>The peer's ID on a connection made by this class; null on any other connection.</summary>
     public static PeerId? RemoteId(ITransportConnection connection) => (connection as SecureConnection)?.RemoteId;

@@ -11,13 +11,23 @@ public sealed class ProgressTracker
     private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(3);
 
     private readonly TransferDirection _direction;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Func<TimeSpan> _clock;
     private readonly Queue<(TimeSpan At, long Bytes)> _samples = new();
     private readonly Lock _lock = new();
     private long _bytes;
     private long _files;
 
-    public ProgressTracker(TransferDirection direction) => _direction = direction;
+    public ProgressTracker(TransferDirection direction)
+        : this(direction, StartClock())
+    {
+    }
+
+    /// <summary>Tests: a tracker whose time is <paramref name="clock"/>.</summary>
+    internal ProgressTracker(TransferDirection direction, Func<TimeSpan> clock)
+    {
+        _direction = direction;
+        _clock = clock;
+    }
 
     public long FilesTotal { get; set; }
 
@@ -27,7 +37,13 @@ public sealed class ProgressTracker
 
     public long Files => Interlocked.Read(ref _files);
 
-    public TimeSpan Elapsed => _clock.Elapsed;
+    public TimeSpan Elapsed => _clock();
+
+    private static Func<TimeSpan> StartClock()
+    {
+        var watch = Stopwatch.StartNew();
+        return () => watch.Elapsed;
+    }
 
     public void AddBytes(long count) => Interlocked.Add(ref _bytes, count);
 
@@ -64,7 +80,7 @@ public sealed class ProgressTracker
 
     public TransferProgress Snapshot()
     {
-        var now = _clock.Elapsed;
+        var now = _clock();
         var bytes = Bytes;
         double rate;
         lock (_lock)

@@ -202,7 +202,14 @@ public static class TransferReceiver
             }
             else if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
             {
-                await (session ?? new TransferSession(frames, state, options.Timing, false, "receiver")).TrySendCancelAsync("cancelled by the receiver", discard).ConfigureAwait(false);
+                if (session is not null)
+                {
+                    await session.TrySendCancelAsync("cancelled by the receiver", discard).ConfigureAwait(false);
+                }
+                else if (await frames.TrySendErrorAsync(ErrorCode.Cancelled, "cancelled by the receiver").ConfigureAwait(false))
+                {
+                    await frames.Output.CompleteAsync().ConfigureAwait(false);
+                }
                 await frames.DrainInputAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             }
             else if (ex is TransferRefusedException || await frames.TrySendErrorAsync(ToErrorCode(ex), SafePath.Printable(ex.Message)).ConfigureAwait(false))
