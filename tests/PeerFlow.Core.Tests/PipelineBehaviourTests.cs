@@ -58,20 +58,8 @@ public sealed class PipelineBehaviourTests : FileSystemTest
         await receiver.Accepted.WaitAsync(InProcess.Timeout);
 
         // Wait until the sender has filled everything it may fill and stopped renting.
-        long plateau = -1;
-        var stableSince = DateTime.UtcNow;
-        while (DateTime.UtcNow - stableSince < TimeSpan.FromSeconds(1))
-        {
-            await Task.Delay(50);
-            var now = pool.TotalRented;
-            if (now != plateau)
-            {
-                plateau = now;
-                stableSince = DateTime.UtcNow;
-            }
-
-            Assert.That(sending.IsCompleted, Is.False, "the sender finished although nobody read");
-        }
+        var plateau = await Eventually.WaitUntilSteadyAsync(() => pool.TotalRented, samples: 100);
+        Assert.That(sending.IsCompleted, Is.False, "the sender finished although nobody read");
 
         const int fileChunks = (64 << 20) / chunk;
         Assert.That(plateau, Is.LessThan(fileChunks / 2), "the sender kept reading the file although the peer read nothing");
