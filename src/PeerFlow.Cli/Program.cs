@@ -7,6 +7,7 @@ using PeerFlow.Cli.Commands.Id;
 using PeerFlow.Cli.Commands.Plugins;
 using PeerFlow.Cli.Commands.Receive;
 using PeerFlow.Cli.Commands.Send;
+using PeerFlow.Cli.Commands.Trust;
 
 var root = new RootCommand("PeerFlow: move files and directory trees between peers, fast, safely and verified.")
 {
@@ -15,6 +16,7 @@ var root = new RootCommand("PeerFlow: move files and directory trees between pee
     CopyCommand.Create(),
     PluginsCommand.Create(),
     IdCommand.Create(),
+    TrustCommand.Create(),
 };
 
 var parsed = root.Parse(args);

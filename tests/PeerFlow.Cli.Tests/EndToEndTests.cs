@@ -124,7 +124,9 @@ public sealed class EndToEndTests : FileSystemTest
         await using (receiver)
         {
             var endPoint = IPEndPoint.Parse(address);
-            await using (var peer = await RawPeer.ConnectAsync(TestPlugins.Get("tcp"), endPoint))
+            // Trusted (it holds the receiver's own identity) and still hostile: trust never widens what a peer may write.
+            using var identity = Security.PeerIdentity.LoadOrCreate(PeerFlowProcess.SharedHome);
+            await using (var peer = await RawPeer.ConnectAsync(TestPlugins.Get("tcp"), endPoint, identity))
             {
                 await peer.HandshakeAsync();
                 await peer.OfferAsync("tree");
@@ -226,7 +228,8 @@ public sealed class EndToEndTests : FileSystemTest
 
         var file = Dir.Combine("src", "big.bin");
         TestTrees.WriteFile(file, 64 << 20);
-        await using var receiver = await StalledReceiver.StartAsync(TestPlugins.Get("tcp"));
+        using var identity = Security.PeerIdentity.LoadOrCreate(PeerFlowProcess.SharedHome);
+        await using var receiver = await StalledReceiver.StartAsync(TestPlugins.Get("tcp"), identity);
         await using var sender = PeerFlowProcess.Start(["send", file, "--to", receiver.EndPoint.ToString()!]);
         await receiver.Accepted.WaitAsync(PeerFlowProcess.Timeout);
         await Eventually.WaitUntilAsync(() => sender.Stdout.Contains("sending", StringComparison.Ordinal));

@@ -39,6 +39,7 @@ public sealed class KeyControlTests : FileSystemTest
             }
 
             info.Environment["PEERFLOW_FAULTS"] = "rate=12M";
+            info.Environment["PEERFLOW_HOME"] = PeerFlowProcess.SharedHome;
             info.Environment.Remove("CI");
             using var sender = Process.Start(info)!;
             var output = sender.StandardOutput.ReadToEndAsync();

@@ -21,6 +21,9 @@ internal sealed partial class PeerFlowProcess : IAsyncDisposable
     public static string CliPath => Environment.GetEnvironmentVariable("PEERFLOW_CLI")
         ?? typeof(PeerFlowProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "PeerFlowCli").Value!;
 
+    /// <summary>The PeerFlow home of every process this class starts, unless the test gives another.</summary>
+    public static string SharedHome { get; } = Directory.CreateTempSubdirectory("peerflow-cli-home-").FullName;
+
     public string Stdout
     {
         get
@@ -60,6 +63,9 @@ internal sealed partial class PeerFlowProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        // One identity for every process of this test run (so a receiver trusts its senders, as on one machine),
+        // never the user's own: a test that needs other identities passes --home or its own PEERFLOW_HOME.
+        info.Environment["PEERFLOW_HOME"] = SharedHome;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;

@@ -25,8 +25,11 @@ public sealed class RawPeer : IAsyncDisposable
 
     public FrameConnection Frames { get; }
 
-    public static async Task<RawPeer> ConnectAsync(ITransportFactory factory, EndPoint endPoint)
-        => new(await factory.ConnectAsync(endPoint));
+    /// <summary>Connects in plaintext, or with <paramref name="identity"/> over TLS (a trusted peer can be hostile too).</summary>
+    public static async Task<RawPeer> ConnectAsync(ITransportFactory factory, EndPoint endPoint, Security.PeerIdentity? identity = null)
+        => new(identity is null
+            ? await factory.ConnectAsync(endPoint)
+            : await Security.TlsLayer.ConnectAsync(factory, endPoint, identity, null, null, CancellationToken.None));
 
     /// <summary>Preface + Hello, then the receiver's preface + HelloReply.</summary>
     public async Task<HelloReply> HandshakeAsync(int version = ProtocolConstants.Version)

@@ -27,7 +27,8 @@ public sealed class StalledReceiver : IAsyncDisposable
     /// <summary>Completes once the offer has been accepted (data may flow from then on).</summary>
     public Task Accepted { get; }
 
-    public static async Task<StalledReceiver> StartAsync(ITransportFactory factory)
+    /// <summary>Listens in plaintext, or with <paramref name="identity"/> over TLS (accepting any peer).</summary>
+    public static async Task<StalledReceiver> StartAsync(ITransportFactory factory, Security.PeerIdentity? identity = null)
     {
         var listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
         StalledReceiver? self = null;
@@ -38,6 +39,11 @@ public sealed class StalledReceiver : IAsyncDisposable
             try
             {
                 var connection = (await listener.AcceptAsync())!;
+                if (identity is not null)
+                {
+                    connection = await Security.TlsLayer.AcceptAsync(connection, identity, CancellationToken.None);
+                }
+
                 self._connection = connection;
                 var frames = new FrameConnection(connection);
                 await frames.ReadPrefaceAsync(CancellationToken.None);

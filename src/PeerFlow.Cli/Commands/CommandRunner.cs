@@ -51,7 +51,7 @@ internal static class CommandRunner
     {
         ProtocolException => "protocol error: " + ex.Message,
         AggregateException { InnerExceptions.Count: 1 } aggregate => Describe(aggregate.InnerExceptions[0]),
-        TransportException or TransferRefusedException or PeerErrorException or TimeoutException
+        TransportException or TransferRefusedException or PeerErrorException or TimeoutException or Security.PeerIdentityException
             or InvalidPathException or IOException or UnauthorizedAccessException => ex.Message,
         _ => $"unexpected error ({ex.GetType().Name}): {ex.Message}",
     };
@@ -61,6 +61,7 @@ internal static class CommandRunner
         TransportException => "connection",
         ProtocolException => "protocol",
         TransferRefusedException => "refused",
+        Security.PeerIdentityException => "identity",
         PeerErrorException => "peer",
         _ => "error",
     };

@@ -26,6 +26,10 @@ internal sealed class CommonOptions
 
     public Option<string?> PluginsDir { get; } = new("--plugins-dir") { Description = $"Where transport plugins are (default: ${TransportCatalog.DirectoryVariable}, else plugins/ next to peerflow)" };
 
+    public Option<string?> Home { get; } = new("--home") { Description = $"PeerFlow home: this peer's identity and the peers it trusts (default: ${Security.PeerIdentity.HomeVariable}, else ~/.config/peerflow)" };
+
+    public Option<bool> Insecure { get; } = new("--insecure") { Description = "No encryption and no authentication (trusted networks and benchmarks only); the peer must allow it too" };
+
     public CommonOptions()
     {
         Compression.AcceptOnlyFromAmong("auto", "lz4", "none");
@@ -41,6 +45,27 @@ internal sealed class CommonOptions
         command.Options.Add(Verbose);
         command.Options.Add(PeerTimeout);
         command.Options.Add(PluginsDir);
+        command.Options.Add(Home);
+        command.Options.Add(Insecure);
+    }
+
+    /// <summary>This installation's identity (created on first use, which is worth a note).</summary>
+    public Security.PeerIdentity LoadIdentity(ParseResult result, Rendering.Renderer renderer)
+    {
+        try
+        {
+            var identity = Security.PeerIdentity.LoadOrCreate(result.GetValue(Home));
+            if (identity.Created)
+            {
+                renderer.Note($"created this peer's identity in {identity.Directory} (peer ID {identity.Id})");
+            }
+
+            return identity;
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            throw new IOException($"cannot read this peer's identity in {result.GetValue(Home) ?? Security.PeerIdentity.DefaultHome()}: {ex.Message}", ex);
+        }
     }
 
     public ITransportFactory ResolveTransport(ParseResult result, string defaultName)

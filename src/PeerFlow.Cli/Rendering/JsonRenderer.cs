@@ -7,9 +7,10 @@ namespace PeerFlow.Cli.Rendering;
 /// <summary>One JSON object per line on standard output; the "event" property says what it is.</summary>
 internal sealed class JsonRenderer(TextWriter output, TextWriter error) : Renderer(output, error)
 {
-    public override void Listening(string endPoint) => Write("listening", w =>
+    public override void Listening(string endPoint, string? peerId) => Write("listening", w =>
     {
         w.WriteString("address", endPoint);
+        w.WriteString("peerId", peerId);
         w.WriteString("message", $"listening on {endPoint}");
     });
 
@@ -26,11 +27,14 @@ internal sealed class JsonRenderer(TextWriter output, TextWriter error) : Render
 
     public override void Note(string message) => Write("note", w => w.WriteString("message", message));
 
+    public override void Warning(string message) => Write("warning", w => w.WriteString("message", message));
+
     public override void OnStarted(TransferStarted started) => Write("started", w =>
     {
         w.WriteString("direction", started.Direction == TransferDirection.Send ? "send" : "receive");
         w.WriteString("transferId", started.TransferId);
         w.WriteString("peer", started.Peer);
+        w.WriteString("peerId", started.PeerId);
         w.WriteStartArray("roots");
         foreach (var root in started.Roots)
         {

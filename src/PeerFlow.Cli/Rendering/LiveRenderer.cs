@@ -10,6 +10,7 @@ internal sealed class LiveRenderer(TextWriter output, TextWriter error) : PlainR
 {
     private ProgressTask? _task;
     private string _title = "";
+    private string? _peerNote;
 
     public override async Task<T> RunAsync<T>(Func<ITransferObserver, Task<T>> transfer)
     {
@@ -24,6 +25,12 @@ internal sealed class LiveRenderer(TextWriter output, TextWriter error) : PlainR
                 result = await transfer(this).ConfigureAwait(false);
                 _task.StopTask();
             }).ConfigureAwait(false);
+        _task = null;
+        if (_peerNote is not null)
+        {
+            base.Note(_peerNote);
+        }
+
         return result;
     }
 
@@ -50,6 +57,19 @@ internal sealed class LiveRenderer(TextWriter output, TextWriter error) : PlainR
 
         // Lines written under a live display garble it: show the note in the task's description instead.
         _task.Description = message == "resumed" ? _title : Markup.Escape(message);
+    }
+
+    public override void PeerNote(string message)
+    {
+        if (_task is null)
+        {
+            base.Note(message);
+            return;
+        }
+
+        // Printed once the live display is gone, so it stays on screen.
+        _peerNote = message;
+        _task.Description = Markup.Escape(message);
     }
 
     public override void OnProgress(TransferProgress progress)

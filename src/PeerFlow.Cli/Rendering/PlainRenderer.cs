@@ -9,11 +9,16 @@ internal class PlainRenderer(TextWriter output, TextWriter error) : Renderer(out
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
     private TimeSpan _lastProgress;
 
-    public override void Listening(string endPoint)
+    public override void Listening(string endPoint, string? peerId)
     {
         lock (this)
         {
             Output.WriteLine($"listening on {endPoint}");
+            if (peerId is not null)
+            {
+                Output.WriteLine($"this receiver's peer ID: {peerId}");
+            }
+
             Output.Flush();
         }
     }
@@ -25,7 +30,7 @@ internal class PlainRenderer(TextWriter output, TextWriter error) : Renderer(out
         lock (this)
         {
             _lastProgress = TimeSpan.Zero;
-            Output.WriteLine($"{verb} {string.Join(", ", started.Roots.Select(SafePath.Printable))} {preposition} {started.Peer ?? "?"}: {started.TotalFiles} files, {Units.Bytes(started.TotalBytes)}");
+            Output.WriteLine($"{verb} {string.Join(", ", started.Roots.Select(SafePath.Printable))} {preposition} {started.Peer ?? "?"}{(started.PeerId is null ? "" : $" (peer ID {started.PeerId})")}: {started.TotalFiles} files, {Units.Bytes(started.TotalBytes)}");
             Output.Flush();
         }
     }

@@ -38,7 +38,8 @@ internal abstract class Renderer : ITransferObserver
     /// <summary>An observer for one of a receive server's transfers.</summary>
     public virtual ITransferObserver ForTransfer() => this;
 
-    public abstract void Listening(string endPoint);
+    /// <summary>The receiver is ready; <paramref name="peerId"/> is its ID when it accepts encrypted connections.</summary>
+    public abstract void Listening(string endPoint, string? peerId);
 
     public abstract void Completed(TransferResult result);
 
@@ -57,6 +58,18 @@ internal abstract class Renderer : ITransferObserver
         lock (this)
         {
             Error.WriteLine($"peerflow: {message}");
+        }
+    }
+
+    /// <summary>Whom the connection reached (the peer's authenticated ID): kept on screen, not just shown in passing.</summary>
+    public virtual void PeerNote(string message) => Note(message);
+
+    /// <summary>Something the user must not miss, such as running without encryption.</summary>
+    public virtual void Warning(string message)
+    {
+        lock (this)
+        {
+            Error.WriteLine($"peerflow: WARNING: {message}");
         }
     }
 

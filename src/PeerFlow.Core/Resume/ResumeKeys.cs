@@ -20,4 +20,23 @@ public static class ResumeKeys
 
         return XxHash128.Hash(Encoding.UTF8.GetBytes(text.ToString()));
     }
+
+    /// <summary>
+    /// The name of a transfer's partial store on the receiver. From an authenticated sender it is bound to the
+    /// sender's ID as well, so another peer that learns (or guesses) the key can neither continue nor take over that
+    /// sender's transfer; a plaintext sender's store is named by the key alone.
+    /// </summary>
+    public static string StoreTag(byte[] resumeKey, Security.PeerId? sender)
+    {
+        ArgumentNullException.ThrowIfNull(resumeKey);
+        if (sender is not { } id)
+        {
+            return Convert.ToHexStringLower(resumeKey);
+        }
+
+        var bound = new XxHash128();
+        bound.Append(resumeKey);
+        bound.Append(Encoding.UTF8.GetBytes(id.Text));
+        return "p-" + Convert.ToHexStringLower(bound.GetCurrentHash());
+    }
 }

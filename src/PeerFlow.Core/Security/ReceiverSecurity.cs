@@ -41,7 +41,7 @@ internal static class ReceiverSecurity
             return "this receiver accepts only encrypted, authenticated connections; the sender used plaintext (--insecure)";
         }
 
-        return id == options.Identity.Id || options.TrustedPeers.Contains(id)
+        return id == options.Identity.Id || options.TrustedPeers.Contains(id) || options.IsTrusted?.Invoke(id) == true
             ? null
             : $"this receiver does not trust peer ID {id}; to allow it, run the receiver with --trust {id}";
     }

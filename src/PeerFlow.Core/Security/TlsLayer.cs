@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
@@ -20,6 +21,29 @@ public static class TlsLayer
 
     /// <summary>The first byte of a TLS handshake record; a plaintext PeerFlow peer starts with 'P' (its preface).</summary>
     public const byte HandshakeRecordType = 0x16;
+
+    /// <summary>
+    /// Connects over <paramref name="transport"/> and runs the TLS handshake on the new connection, which is disposed
+    /// if the handshake fails. <see cref="RemoteId"/> of the result says whom it reached.
+    /// </summary>
+    public static async ValueTask<ITransportConnection> ConnectAsync(ITransportFactory transport, EndPoint endPoint, PeerIdentity identity, PeerId? expected, TransportOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        var inner = await transport.ConnectAsync(endPoint, options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ConnectAsync(inner, identity, expected, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await inner.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Whether connections of <paramref name="transport"/> need this layer: not when it encrypts by itself or never leaves the process.</summary>
+    public static bool IsNeededFor(ITransportFactory transport)
+        => (transport.Capabilities & (TransportCapabilities.Encrypted | TransportCapabilities.InProcess)) == 0;
 
     /// <summary>Connecting side. Fails with <see cref="PeerIdentityException"/> when the peer is not <paramref name="expected"/>.</summary>
     public static async Task<ITransportConnection> ConnectAsync(ITransportConnection inner, PeerIdentity identity, PeerId? expected, CancellationToken cancellationToken)

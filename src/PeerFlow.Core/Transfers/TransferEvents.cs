@@ -47,14 +47,18 @@ internal sealed class NullTransferObserver : ITransferObserver
     public static readonly NullTransferObserver Instance = new();
 }
 
-/// <summary>The transfer was accepted and data starts to flow.</summary>
+/// <summary>
+/// The transfer was accepted and data starts to flow. <see cref="PeerId"/> is the peer's authenticated ID on an
+/// encrypted connection, null on a plaintext or in-process one.
+/// </summary>
 public sealed record TransferStarted(
     TransferDirection Direction,
     string TransferId,
     string? Peer,
     IReadOnlyList<string> Roots,
     long TotalFiles,
-    long TotalBytes);
+    long TotalBytes,
+    string? PeerId = null);
 
 /// <summary>A snapshot of a running transfer.</summary>
 public sealed record TransferProgress(

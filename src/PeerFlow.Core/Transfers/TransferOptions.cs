@@ -89,6 +89,12 @@ public sealed class ReceiveOptions
     /// <summary>Peer IDs allowed to send here over TLS (this installation's own ID always is).</summary>
     public IReadOnlySet<Security.PeerId> TrustedPeers { get; init; } = new HashSet<Security.PeerId>();
 
+    /// <summary>
+    /// Asked about a peer not in <see cref="TrustedPeers"/> when it connects (the CLI re-reads its trust list, so a
+    /// peer trusted while the receiver runs is accepted without a restart).
+    /// </summary>
+    public Func<Security.PeerId, bool>? IsTrusted { get; init; }
+
     /// <summary>With an <see cref="Identity"/>: also accept plaintext and untrusted peers (<c>--insecure</c>).</summary>
     public bool AllowPlaintext { get; init; }
 

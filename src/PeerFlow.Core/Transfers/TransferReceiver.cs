@@ -98,7 +98,7 @@ public static class TransferReceiver
             Dictionary<string, RootPlan>? plans = null;
             if (refusal is null)
             {
-                var tag = resumable ? Convert.ToHexStringLower(offer.ResumeKey!) : "t-" + transferId;
+                var tag = resumable ? ResumeKeys.StoreTag(offer.ResumeKey!, Security.TlsLayer.RemoteId(connection)) : "t-" + transferId;
                 PartialStore.CleanStale(destination, options.PartialMaxAge, keep: tag);
                 store = await PartialStore.OpenAsync(destination, tag, transferId, offer.Roots, () => connection.Abort(new TransportException(TransportError.ConnectionAborted, "a newer attempt of this transfer took over")), cancellationToken).ConfigureAwait(false);
                 if (store.Previous is { } previous)
@@ -137,7 +137,7 @@ public static class TransferReceiver
             state.MoveTo(TransferState.Receiving);
             control?.Attach(session);
             session.Start();
-            observer.OnStarted(new TransferStarted(TransferDirection.Receive, transferId, connection.RemoteEndPoint?.ToString(), [.. offer.Roots.Select(SafePath.Printable)], offer.TotalFiles, offer.TotalBytes));
+            observer.OnStarted(new TransferStarted(TransferDirection.Receive, transferId, connection.RemoteEndPoint?.ToString(), [.. offer.Roots.Select(SafePath.Printable)], offer.TotalFiles, offer.TotalBytes, Security.TlsLayer.RemoteId(connection)?.Text));
 
             using var fault = new PipelineFault(cancellationToken);
             using var ownedPool = options.Pool is null ? new ChunkPool() : null;

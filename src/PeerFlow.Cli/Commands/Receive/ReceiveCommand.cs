@@ -2,6 +2,7 @@ using System.CommandLine;
 
 using Microsoft.Extensions.Logging;
 
+using PeerFlow.Security;
 using PeerFlow.Transfers;
 
 namespace PeerFlow.Cli.Commands.Receive;
@@ -17,12 +18,18 @@ internal static class ReceiveCommand
         var once = new Option<bool>("--once") { Description = "Exit after one transfer (its result is the exit code); a dropped connection is not the end: it waits for the sender to come back" };
         var maxConnections = new Option<int>("--max-connections") { Description = "Connections served at the same time; more wait (unanswered) until one ends", DefaultValueFactory = _ => 8 };
         var keepPartial = new Option<double>("--keep-partial-days") { Description = "Days the data of an interrupted transfer is kept for the sender to resume it", DefaultValueFactory = _ => 7 };
+        var trust = new Option<string[]>("--trust") { Description = $"Accept transfers from this peer ID (repeatable); also trusted: the IDs in {TrustList.FileName} in the PeerFlow home ('peerflow trust add') and this installation's own", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var conflict = CommonOptions.CreateConflictOption();
-        var command = new Command("receive", "Receive transfers into a directory") { listen, dest, once, conflict, keepPartial, maxConnections };
+        var command = new Command("receive", "Receive transfers into a directory") { listen, dest, once, conflict, keepPartial, maxConnections, trust };
         common.AddTo(command);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
             var endPoint = EndPointParser.Parse(result.GetValue(listen)!, "--listen");
+            var transport = common.ResolveTransport(result, "tcp");
+            var home = result.GetValue(common.Home);
+            var trusted = TrustedPeers(result.GetValue(trust) ?? [], home);
+            var insecure = result.GetValue(common.Insecure);
+            using var identity = TlsLayer.IsNeededFor(transport) ? common.LoadIdentity(result, renderer) : null;
             var options = new ReceiveOptions
             {
                 Destination = result.GetValue(dest)!,
@@ -31,10 +38,19 @@ internal static class ReceiveCommand
                 PartialMaxAge = result.GetValue(keepPartial) is >= 0 and <= 36_500 and var days
                     ? TimeSpan.FromDays(days)
                     : throw new UsageException("--keep-partial-days must be between 0 and 36500"),
+                Identity = identity,
+                TrustedPeers = trusted,
+                IsTrusted = id => TrustedLater(id, home),
+                AllowPlaintext = insecure,
             };
-            var transport = common.ResolveTransport(result, "tcp");
             await using var listener = await transport.BindAsync(endPoint, cancellationToken: ct).ConfigureAwait(false);
-            renderer.Listening(EndPointParser.Format(listener.LocalEndPoint));
+            var address = EndPointParser.Format(listener.LocalEndPoint);
+            if (insecure && identity is not null)
+            {
+                renderer.Warning($"--insecure: accepting UNENCRYPTED, UNAUTHENTICATED transfers from anyone who can reach {address}");
+            }
+
+            renderer.Listening(address, identity?.Id.Text);
             using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(result.GetValue(common.Verbose) ? LogLevel.Debug : LogLevel.Warning));
             var connections = result.GetValue(maxConnections) is >= 1 and <= 10_000 and var n ? n : throw new UsageException("--max-connections must be between 1 and 10000");
             var server = new ReceiveServer(listener, options, logging.CreateLogger("peerflow.receive"), () => renderer.ForTransfer(), connections);
@@ -47,5 +63,41 @@ internal static class ReceiveCommand
             return outcome.Success ? ExitCodes.Success : ExitCodes.TransferFailed;
         }, token));
         return command;
+    }
+
+    /// <summary>Whether the trust list trusts <paramref name="id"/> now (it may have been added since the start).</summary>
+    private static bool TrustedLater(PeerId id, string? home)
+    {
+        try
+        {
+            return TrustList.Load(home).Ids.Contains(id);
+        }
+        catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The IDs given with --trust and those in the home's trust list.</summary>
+    private static HashSet<PeerId> TrustedPeers(string[] given, string? home)
+    {
+        var trusted = new HashSet<PeerId>();
+        foreach (var text in given)
+        {
+            trusted.Add(PeerId.TryParse(text, out var id)
+                ? id
+                : throw new UsageException($"--trust: '{text}' is not a peer ID (32 base32 characters, as 'peerflow id' prints it)"));
+        }
+
+        try
+        {
+            trusted.UnionWith(TrustList.Load(home).Ids);
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+
+        return trusted;
     }
 }

@@ -1,7 +1,12 @@
 using System.CommandLine;
 
+using System.Net;
+
+using PeerFlow.Cli.Rendering;
 using PeerFlow.Files;
+using PeerFlow.Security;
 using PeerFlow.Transfers;
+using PeerFlow.Transports;
 
 namespace PeerFlow.Cli.Commands.Send;
 
@@ -14,7 +19,8 @@ internal static class SendCommand
         var paths = new Argument<string[]>("paths") { Description = "Files and directories to send", Arity = ArgumentArity.OneOrMore };
         var to = new Option<string>("--to") { Description = "The receiver, HOST:PORT", Required = true };
         var reconnects = new Option<int>("--reconnects") { Description = "How many times in a row to reconnect after the connection is lost; each time the transfer continues where it stopped", DefaultValueFactory = _ => 5 };
-        var command = new Command("send", "Send files and directories to a receiver (run it again after an interruption: it continues where it stopped)") { paths, to, reconnects };
+        var peer = new Option<string?>("--peer") { Description = "The receiver's peer ID ('peerflow id' on the receiver); the transfer is refused if it presents another" };
+        var command = new Command("send", "Send files and directories to a receiver (run it again after an interruption: it continues where it stopped)") { paths, to, reconnects, peer };
         common.AddTo(command);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
@@ -29,14 +35,63 @@ internal static class SendCommand
 
             var options = common.SendOptions(result, result.GetValue(reconnects));
             var transport = common.ResolveTransport(result, "tcp");
+            var connect = Connector(result, common, renderer, transport, endPoint, result.GetValue(peer));
             sources.Measure();
             using var control = new TransferControl();
             using var keys = KeyControls.Start(control, renderer);
-            var outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(c => transport.ConnectAsync(endPoint, cancellationToken: c), sources, options, observer, ct, control)).ConfigureAwait(false);
+            var outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(connect, sources, options, observer, ct, control)).ConfigureAwait(false);
             renderer.Completed(outcome);
             return outcome.Success ? ExitCodes.Success : ExitCodes.TransferFailed;
         }, token));
         return command;
+    }
+
+    /// <summary>
+    /// How the sender reaches the receiver: TLS with this peer's identity over a stream transport (checking the
+    /// receiver's ID against --peer when given), plaintext with --insecure, the transport itself when it secures
+    /// its connections or never leaves the process.
+    /// </summary>
+    private static Func<CancellationToken, ValueTask<ITransportConnection>> Connector(ParseResult result, CommonOptions common, Renderer renderer, ITransportFactory transport, EndPoint endPoint, string? peer)
+    {
+        PeerId? expected = null;
+        if (peer is not null)
+        {
+            expected = PeerId.TryParse(peer, out var id)
+                ? id
+                : throw new UsageException($"--peer: '{peer}' is not a peer ID (32 base32 characters, as 'peerflow id' prints it)");
+        }
+
+        if (!TlsLayer.IsNeededFor(transport))
+        {
+            return c => transport.ConnectAsync(endPoint, cancellationToken: c);
+        }
+
+        if (result.GetValue(common.Insecure))
+        {
+            if (expected is not null)
+            {
+                throw new UsageException("--peer needs encryption: it cannot be checked with --insecure");
+            }
+
+            renderer.Warning("--insecure: this transfer is NOT encrypted and the receiver is NOT authenticated; anyone on the network path can read or change it");
+            return c => transport.ConnectAsync(endPoint, cancellationToken: c);
+        }
+
+        var identity = common.LoadIdentity(result, renderer);
+        var announced = false;
+        return async c =>
+        {
+            var connection = await TlsLayer.ConnectAsync(transport, endPoint, identity, expected, null, c).ConfigureAwait(false);
+            if (!announced && TlsLayer.RemoteId(connection) is { } presented)
+            {
+                announced = true;
+                renderer.PeerNote(expected is null
+                    ? $"encrypted; the receiver's peer ID is {presented} (not checked: pass --peer {presented} to be sure it is the machine you mean)"
+                    : $"encrypted; the receiver's peer ID {presented} is the one expected (--peer)");
+            }
+
+            return connection;
+        };
     }
 
     public static SourceSet Sources(IEnumerable<string> paths)
