@@ -11,8 +11,14 @@ namespace PeerFlow.Security;
 /// </summary>
 internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
 {
-    private readonly Stream _input = pipe.Input.AsStream(leaveOpen: true);
+    private readonly PipeReader _input = pipe.Input;
     private readonly PipeWriter _output = pipe.Output;
+
+    /// <summary>
+    /// Bytes the transport had received but not yet handed to the TLS layer at the end of the last read (more may
+    /// have arrived since). With a whole record of it, the next TLS read completes without waiting for the network.
+    /// </summary>
+    public long Buffered { get; private set; }
 
     public override bool CanRead => true;
 
@@ -24,11 +30,38 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override int Read(byte[] buffer, int offset, int count) => _input.Read(buffer, offset, count);
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _input.ReadAsync(buffer, cancellationToken);
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _input.ReadAsync(buffer, offset, count, cancellationToken);
+    public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        if (destination.IsEmpty)
+        {
+            return 0;
+        }
+
+        while (true)
+        {
+            var result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (!buffer.IsEmpty)
+            {
+                var count = (int)Math.Min(buffer.Length, destination.Length);
+                buffer.Slice(0, count).CopyTo(destination.Span);
+                _input.AdvanceTo(buffer.GetPosition(count));
+                Buffered = buffer.Length - count;
+                return count;
+            }
+
+            _input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                Buffered = 0;
+                return 0;
+            }
+        }
+    }
 
     public override void Write(byte[] buffer, int offset, int count) => _output.Write(buffer.AsSpan(offset, count));
 

@@ -16,16 +16,22 @@ internal sealed class SecureConnection : ITransportConnection, IDuplexPipe
 {
     private readonly ITransportConnection _inner;
     private readonly SslStream _tls;
-    private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, minimumSegmentSize: 64 * 1024, useSynchronizationContext: false));
-    private readonly Pipe _output = new(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, minimumSegmentSize: 64 * 1024, useSynchronizationContext: false));
+    private readonly DuplexPipeStream _wire;
+    private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 2 << 20, resumeWriterThreshold: 1 << 20, minimumSegmentSize: 256 * 1024, useSynchronizationContext: false));
+    private readonly Pipe _output = new(new PipeOptions(pauseWriterThreshold: 2 << 20, resumeWriterThreshold: 1 << 20, minimumSegmentSize: 256 * 1024, useSynchronizationContext: false));
     private readonly Task _receiving;
     private readonly Task _sending;
     private int _disposed;
 
-    public SecureConnection(ITransportConnection inner, SslStream tls, PeerId remoteId)
+    private const int MaxRecord = 16 * 1024;
+    private const int MaxRecordOnWire = 5 + MaxRecord + 256;
+    private const int FlushEvery = 256 * 1024;
+
+    public SecureConnection(ITransportConnection inner, SslStream tls, DuplexPipeStream wire, PeerId remoteId)
     {
         _inner = inner;
         _tls = tls;
+        _wire = wire;
         RemoteId = remoteId;
         _receiving = Task.Run(ReceiveAsync);
         _sending = Task.Run(SendAsync);
@@ -57,9 +63,10 @@ internal sealed class SecureConnection : ITransportConnection, IDuplexPipe
         Exception? error = null;
         try
         {
+            var unflushed = 0;
             while (true)
             {
-                var memory = _input.Writer.GetMemory(32 * 1024);
+                var memory = _input.Writer.GetMemory(MaxRecord);
                 var read = await _tls.ReadAsync(memory).ConfigureAwait(false);
                 if (read == 0)
                 {
@@ -67,6 +74,17 @@ internal sealed class SecureConnection : ITransportConnection, IDuplexPipe
                 }
 
                 _input.Writer.Advance(read);
+                unflushed += read;
+
+                // A TLS read yields one record (16 KiB). Waking the reader for each costs more than the record's
+                // decryption, so records are handed on together while the next one is already here in full (its
+                // read cannot wait on the network), up to a bound.
+                if (unflushed < FlushEvery && _wire.Buffered >= MaxRecordOnWire)
+                {
+                    continue;
+                }
+
+                unflushed = 0;
                 var flushed = await _input.Writer.FlushAsync().ConfigureAwait(false);
                 if (flushed.IsCompleted)
                 {

@@ -51,7 +51,8 @@ public static class TlsLayer
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(identity);
         PeerId? presented = null;
-        var tls = new SslStream(new DuplexPipeStream(inner.Transport), leaveInnerStreamOpen: true, (_, certificate, _, _) =>
+        var wire = new DuplexPipeStream(inner.Transport);
+        var tls = new SslStream(wire, leaveInnerStreamOpen: true, (_, certificate, _, _) =>
         {
             presented = IdOf(certificate);
             return presented is not null && (expected is null || presented == expected);
@@ -80,7 +81,7 @@ public static class TlsLayer
             throw HandshakeFailed(ex);
         }
 
-        return new SecureConnection(inner, tls, presented!.Value);
+        return new SecureConnection(inner, tls, wire, presented!.Value);
     }
 
     /// <summary>Listening side: completes the handshake with any certificate-holding peer; check <see cref="RemoteId"/> before trusting it.</summary>
@@ -89,7 +90,8 @@ public static class TlsLayer
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(identity);
         PeerId? presented = null;
-        var tls = new SslStream(new DuplexPipeStream(inner.Transport), leaveInnerStreamOpen: true, (_, certificate, _, _) =>
+        var wire = new DuplexPipeStream(inner.Transport);
+        var tls = new SslStream(wire, leaveInnerStreamOpen: true, (_, certificate, _, _) =>
         {
             presented = IdOf(certificate);
             return presented is not null;
@@ -113,7 +115,7 @@ public static class TlsLayer
             throw HandshakeFailed(ex);
         }
 
-        return new SecureConnection(inner, tls, presented!.Value);
+        return new SecureConnection(inner, tls, wire, presented!.Value);
     }
 
     private static PeerId? IdOf(X509Certificate? certificate)
