@@ -45,6 +45,13 @@ public sealed class TcpTransportFactory : ITransportFactory
         var settings = TcpSettings.From(options);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(settings.ConnectTimeout);
+
+        // An IPv4 address written the IPv6 way ([::ffff:127.0.0.1]) is reached over IPv4.
+        if (endPoint is IPEndPoint { Address.IsIPv4MappedToIPv6: true } mapped)
+        {
+            endPoint = new IPEndPoint(mapped.Address.MapToIPv4(), mapped.Port);
+        }
+
         var socket = endPoint is IPEndPoint ip
             ? new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
             : new Socket(SocketType.Stream, ProtocolType.Tcp);
