@@ -42,6 +42,9 @@ public static class ProtocolConstants
     /// <summary>Capability: data frames may be LZ4-compressed.</summary>
     public const string CapabilityLz4 = "lz4";
 
+    /// <summary>Capability: entry batches may declare symbolic links (<c>EntryKind.Symlink</c>); receivers decide whether to create them.</summary>
+    public const string CapabilitySymlinks = "symlinks";
+
     /// <summary>Capability: pause, resume, cancel and heartbeat messages, resume keys and entry verdicts.</summary>
     public const string CapabilityResume = "resume";
 

@@ -14,9 +14,11 @@ internal static class InProcess
 
     public static ITransportFactory Loopback => TestPlugins.Get("loopback");
 
-    public static async Task<(TransferResult Sent, TransferResult Received)> TransferAsync(IEnumerable<string> sources, ReceiveOptions receive, SendOptions? send = null, ITransferObserver? observer = null, CancellationToken cancellationToken = default, ITransferObserver? receiverObserver = null)
+    public static Task<(TransferResult Sent, TransferResult Received)> TransferAsync(IEnumerable<string> sources, ReceiveOptions receive, SendOptions? send = null, ITransferObserver? observer = null, CancellationToken cancellationToken = default, ITransferObserver? receiverObserver = null)
+        => TransferAsync(new SourceSet(sources), receive, send, observer, cancellationToken, receiverObserver);
+
+    public static async Task<(TransferResult Sent, TransferResult Received)> TransferAsync(SourceSet set, ReceiveOptions receive, SendOptions? send = null, ITransferObserver? observer = null, CancellationToken cancellationToken = default, ITransferObserver? receiverObserver = null)
     {
-        var set = new SourceSet(sources);
         await using var listener = await Loopback.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
         var receiving = Task.Run(async () =>
         {

@@ -16,6 +16,7 @@ public sealed class ControlMessageTests
             new TransferOffer { TransferId = new byte[16], Roots = ["a", "b"], TotalFiles = 3, TotalDirectories = 1, TotalBytes = 99, ChunkSize = 1 << 20 },
             new TransferReply { Accepted = true, RootNames = ["a (1)"] },
             new EntryBatch { Entries = [new EntryInfo { Id = 1, Path = "a/b", Kind = EntryKind.File, Size = 5, ModifiedUnixNanoseconds = 1_700_000_000_000_000_000, Mode = 420 }] },
+            new EntryBatch { Entries = [new EntryInfo { Id = 2, Path = "a/link", Kind = EntryKind.Symlink, ModifiedUnixNanoseconds = 1, LinkTarget = "../b" }] },
             new FileEnd { Id = 1, Length = 5, Hash = new byte[16] },
             new FileAbort { Id = 2, Reason = "gone" },
             new TransferEnd { Files = 1, Directories = 0, Bytes = 5 },

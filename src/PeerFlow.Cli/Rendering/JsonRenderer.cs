@@ -76,6 +76,7 @@ internal sealed class JsonRenderer(TextWriter output, TextWriter error) : Render
         w.WriteBoolean("success", result.Success);
         w.WriteNumber("files", result.Files);
         w.WriteNumber("directories", result.Directories);
+        w.WriteNumber("links", result.Links);
         w.WriteNumber("bytes", result.Bytes);
         w.WriteNumber("filesSkipped", result.FilesSkipped);
         w.WriteNumber("bytesAlreadyThere", result.BytesAlreadyThere);

@@ -71,7 +71,7 @@ internal class PlainRenderer(TextWriter output, TextWriter error) : Renderer(out
             skipped += result.BytesAlreadyThere > 0 ? $", {Units.Bytes(result.BytesAlreadyThere)} of it already there (resumed)" : "";
             var stored = result.StoredRoots.Count > 0 ? $" as {string.Join(", ", result.StoredRoots.Select(SafePath.Printable))}" : "";
             var status = result.Success ? "done" : $"FAILED ({result.Failures.Count} failed)";
-            Output.WriteLine($"{status}: {verb} {result.Files} files, {result.Directories} directories, {Units.Bytes(result.Bytes)}{skipped}{stored} in {Units.Seconds(result.Elapsed)} ({Units.Rate(result.Bytes / seconds)}), verified");
+            Output.WriteLine($"{status}: {verb} {result.Files} files, {result.Directories} directories{(result.Links > 0 ? $", {result.Links} links" : "")}, {Units.Bytes(result.Bytes)}{skipped}{stored} in {Units.Seconds(result.Elapsed)} ({Units.Rate(result.Bytes / seconds)}), verified");
             Output.Flush();
         }
     }

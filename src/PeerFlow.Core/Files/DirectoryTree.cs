@@ -61,6 +61,70 @@ internal sealed class DirectoryTree : IDisposable
         return FileCalls.RenameAt(source, Path.GetFileName(from), target, Path.GetFileName(to), replace, Relative(to));
     }
 
+    /// <summary>
+    /// Makes <paramref name="fullPath"/> (below the root) a symbolic link to <paramref name="target"/>. A link already
+    /// there with that target is left as it is; anything else there is replaced only with <paramref name="replace"/>
+    /// (a directory never: rename(2) refuses). The link is never followed: nothing is written where it points.
+    /// </summary>
+    /// <returns>False, and nothing changed, when something else is there and may not be replaced.</returns>
+    public bool CreateLink(string fullPath, string target, bool replace)
+    {
+        TrimCache();
+        var name = Path.GetFileName(fullPath);
+        if (_rootHandle is null)
+        {
+            EnsurePortable(Path.GetDirectoryName(fullPath)!);
+            var existing = new FileInfo(fullPath);
+            if (existing.Attributes != (FileAttributes)(-1))
+            {
+                if (existing.LinkTarget == target)
+                {
+                    return true;
+                }
+
+                if (!replace || (existing.Attributes & FileAttributes.Directory) != 0)
+                {
+                    return false;
+                }
+
+                existing.Delete();
+            }
+
+            File.CreateSymbolicLink(fullPath, target);
+            return true;
+        }
+
+        var display = Relative(fullPath);
+        var parent = Open(Relative(Path.GetDirectoryName(fullPath)!), create: true);
+        if (FileCalls.SymlinkAt(target, parent, name, display))
+        {
+            return true;
+        }
+
+        if (FileCalls.ReadLinkAt(parent, name) == target)
+        {
+            return true;
+        }
+
+        if (!replace)
+        {
+            return false;
+        }
+
+        // Made beside it under a temporary name, then renamed over it: never a moment without either.
+        var temporary = $".peerflow-link-{Guid.NewGuid():N}";
+        FileCalls.SymlinkAt(target, parent, temporary, display);
+        try
+        {
+            return FileCalls.RenameAt(parent, temporary, parent, name, replace: true, display);
+        }
+        catch (IOException)
+        {
+            FileCalls.UnlinkAt(parent, temporary);
+            throw;
+        }
+    }
+
     /// <summary>Sets a directory's permission bits (when given) and modification time, never through a link.</summary>
     public void SetMetadata(string fullPath, UnixFileMode? mode, long modifiedUnixNanoseconds)
     {

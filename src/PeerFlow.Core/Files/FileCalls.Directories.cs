@@ -96,6 +96,37 @@ internal static partial class FileCalls
         throw Error(errno, $"cannot move '{display}' into place");
     }
 
+    /// <summary>Creates the symbolic link <paramref name="name"/> in <paramref name="directory"/>; false if the name is taken.</summary>
+    public static bool SymlinkAt(string target, SafeFileHandle directory, string name, string display)
+    {
+        while (Linux.SymlinkAt(target, directory, name) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Linux.EEXIST)
+            {
+                return false;
+            }
+
+            if (errno != Linux.EINTR)
+            {
+                throw Error(errno, $"cannot create the symbolic link '{display}'");
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Removes <paramref name="name"/> (not a directory) from <paramref name="directory"/>, if it is there.</summary>
+    public static void UnlinkAt(SafeFileHandle directory, string name) => Linux.UnlinkAt(directory, name, 0);
+
+    /// <summary>The target of the symbolic link <paramref name="name"/> in <paramref name="directory"/>; null when it is not a link.</summary>
+    public static string? ReadLinkAt(SafeFileHandle directory, string name)
+    {
+        var buffer = new byte[4096];
+        var length = Linux.ReadLinkAt(directory, name, buffer, buffer.Length);
+        return length < 0 ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, (int)Math.Min(length, buffer.Length));
+    }
+
     /// <summary>Sets a directory's permission bits through its handle.</summary>
     public static void SetMode(SafeFileHandle handle, UnixFileMode mode)
     {
@@ -120,6 +151,15 @@ internal static partial class FileCalls
 
         [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         public static partial int RenameAt2Handles(SafeFileHandle fromDirectory, string from, SafeFileHandle toDirectory, string to, uint flags);
+
+        [LibraryImport("libc", EntryPoint = "unlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        public static partial int UnlinkAt(SafeFileHandle directory, string path, int flags);
+
+        [LibraryImport("libc", EntryPoint = "symlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        public static partial int SymlinkAt(string target, SafeFileHandle directory, string path);
+
+        [LibraryImport("libc", EntryPoint = "readlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        public static partial nint ReadLinkAt(SafeFileHandle directory, string path, [Out] byte[] buffer, nint size);
 
         [LibraryImport("libc", EntryPoint = "fchmod", SetLastError = true)]
         public static partial int FChmod(SafeFileHandle fd, uint mode);

@@ -123,6 +123,67 @@ public static class SafePath
         return combined;
     }
 
+    /// <summary>
+    /// Why a symbolic link at <paramref name="linkSegments"/> (its path below the destination, already checked) may
+    /// not point to <paramref name="target"/>, or null when it may: the target must be relative, '/'-separated and,
+    /// resolved from the link's directory one name at a time (as rsync's --safe-links does), stay inside the
+    /// destination and out of PeerFlow's own state directory.
+    /// </summary>
+    public static string? UnsafeLinkTarget(IReadOnlyList<string> linkSegments, string? target, string stateDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(linkSegments);
+        if (string.IsNullOrEmpty(target))
+        {
+            return "the link has no target";
+        }
+
+        if (target.Length > MaxLinkTargetLength)
+        {
+            return $"its target is longer than {MaxLinkTargetLength} characters";
+        }
+
+        if (target.Any(char.IsControl))
+        {
+            return "its target contains control characters";
+        }
+
+        if (target[0] == '/' || target.Contains('\\', StringComparison.Ordinal) || (target.Length >= 2 && target[1] == ':'))
+        {
+            return $"its target '{Printable(target)}' is absolute or not '/'-separated; only relative links inside the destination are created";
+        }
+
+        var resolved = new List<string>(linkSegments.Take(linkSegments.Count - 1));
+        foreach (var part in target.Split('/'))
+        {
+            if (part is "" or ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                if (resolved.Count == 0)
+                {
+                    return $"its target '{Printable(target)}' points outside the destination";
+                }
+
+                resolved.RemoveAt(resolved.Count - 1);
+                continue;
+            }
+
+            resolved.Add(part);
+            if (resolved.Count == 1 && string.Equals(part, stateDirectory, StringComparison.OrdinalIgnoreCase))
+            {
+                return $"its target '{Printable(target)}' points into PeerFlow's own '{stateDirectory}' directory";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The longest symbolic link target accepted (Linux's PATH_MAX less its terminator).</summary>
+    public const int MaxLinkTargetLength = 4095;
+
     /// <summary>True when <paramref name="candidate"/> is below <paramref name="root"/> (both full paths).</summary>
     public static bool IsStrictlyInside(string root, string candidate)
     {

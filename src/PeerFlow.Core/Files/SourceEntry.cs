@@ -2,7 +2,7 @@ using PeerFlow.Protocol.Messages;
 
 namespace PeerFlow.Files;
 
-/// <summary>One file or directory found on the sending side.</summary>
+/// <summary>One file, directory or symbolic link found on the sending side.</summary>
 public sealed class SourceEntry
 {
     public required string RelativePath { get; init; }
@@ -17,6 +17,9 @@ public sealed class SourceEntry
 
     public int Mode { get; init; } = -1;
 
+    /// <summary>Symbolic links: what the link points to, as stored in it.</summary>
+    public string? LinkTarget { get; init; }
+
     /// <summary>Assigned when the entry is declared to the peer.</summary>
     public uint Id { get; set; }
 
@@ -28,6 +31,7 @@ public sealed class SourceEntry
         Size = Size,
         ModifiedUnixNanoseconds = ModifiedUnixNanoseconds,
         Mode = Mode,
+        LinkTarget = LinkTarget,
     };
 }
 

@@ -11,10 +11,15 @@ public sealed class SourceSet
     private readonly List<(string FullPath, string Name, bool IsDirectory)> _roots = [];
     private (long Files, long Directories, long Bytes)? _totals;
 
-    /// <summary>Resolves <paramref name="paths"/>.</summary>
+    /// <summary>
+    /// Resolves <paramref name="paths"/>. Symbolic links found below a root are skipped with a warning, or with
+    /// <paramref name="includeLinks"/> sent as links (their target, not what it points to); a root that is a link is
+    /// followed, as the user named it.
+    /// </summary>
     /// <exception cref="ArgumentException">A path does not exist, has no name (e.g. '/'), or two roots share a name.</exception>
-    public SourceSet(IEnumerable<string> paths)
+    public SourceSet(IEnumerable<string> paths, bool includeLinks = false)
     {
+        IncludeLinks = includeLinks;
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
@@ -47,6 +52,9 @@ public sealed class SourceSet
 
     public IReadOnlyList<string> RootNames => _roots.ConvertAll(r => r.Name);
 
+    /// <summary>Symbolic links below the roots are sent as links.</summary>
+    public bool IncludeLinks { get; }
+
     /// <summary>The full paths of the roots, in the order given.</summary>
     public IReadOnlyList<string> RootPaths => _roots.ConvertAll(r => r.FullPath);
 
@@ -71,7 +79,7 @@ public sealed class SourceSet
             {
                 directories++;
             }
-            else
+            else if (entry.Kind == EntryKind.File)
             {
                 files++;
                 bytes += entry.Size;
@@ -129,7 +137,11 @@ public sealed class SourceSet
                 // The link bit comes from the lstat the enumeration already did; LinkTarget would cost a readlink per entry.
                 if ((child.Attributes & FileAttributes.ReparsePoint) != 0)
                 {
-                    if (collectWarnings)
+                    if (IncludeLinks && LinkEntry(child, childRelative) is { } link)
+                    {
+                        yield return link;
+                    }
+                    else if (collectWarnings)
                     {
                         Warnings.Add($"skipped symbolic link '{child.FullName}'");
                     }
@@ -158,6 +170,24 @@ public sealed class SourceSet
                 pending.Push(subdirectories[i]);
             }
         }
+    }
+
+    private static SourceEntry? LinkEntry(FileSystemInfo info, string relative)
+    {
+        var target = info.LinkTarget;
+        if (string.IsNullOrEmpty(target))
+        {
+            return null;
+        }
+
+        return new SourceEntry
+        {
+            RelativePath = relative,
+            FullPath = info.FullName,
+            Kind = EntryKind.Symlink,
+            ModifiedUnixNanoseconds = UnixTime.ToNanoseconds(info.LastWriteTimeUtc),
+            LinkTarget = OperatingSystem.IsWindows() ? target.Replace('\\', '/') : target,
+        };
     }
 
     private static SourceEntry ToEntry(FileSystemInfo info, string relative) => new()

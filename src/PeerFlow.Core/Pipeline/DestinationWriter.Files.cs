@@ -251,6 +251,49 @@ internal sealed partial class DestinationWriter
         }
     }
 
+    /// <summary>Symbolic links are created when declared (they carry no data), only if allowed and pointing inside.</summary>
+    private void DeclareLink(EntryInfo entry, string[] segments, string finalPath, string display, RootPlan root)
+    {
+        if (segments.Length < 2)
+        {
+            throw new InvalidPathException(entry.Path, "a root cannot be a symbolic link");
+        }
+
+        if (!_options.AllowSymlinks)
+        {
+            Fail(display, "symbolic link not created: this receiver does not allow them (receive --allow-symlinks)");
+            return;
+        }
+
+        if (SafePath.UnsafeLinkTarget(segments, entry.LinkTarget, Resume.PartialStore.StateDirectoryName) is { } unsafeTarget)
+        {
+            Fail(display, $"symbolic link not created: {unsafeTarget}");
+            return;
+        }
+
+        if (_options.OnConflict == ConflictPolicy.Skip && !root.Fresh && ConflictNames.Exists(finalPath))
+        {
+            FilesSkipped++;
+            return;
+        }
+
+        try
+        {
+            if (_tree.CreateLink(finalPath, entry.LinkTarget!, replace: !root.Fresh && _options.OnConflict == ConflictPolicy.Overwrite))
+            {
+                LinksCreated++;
+            }
+            else
+            {
+                Fail(display, "symbolic link not created: something else is already there");
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Fail(display, ex.Message);
+        }
+    }
+
     private void Fail(string path, string reason)
     {
         if (_failures.Count < MaxReportedFailures)

@@ -56,6 +56,9 @@ internal sealed partial class DestinationWriter
 
     public long DirectoriesCreated { get; private set; }
 
+    /// <summary>Symbolic links created (or found already there, pointing where they should).</summary>
+    public long LinksCreated { get; private set; }
+
     public long BytesWritten { get; private set; }
 
     public long FilesSkipped { get; private set; }
@@ -155,6 +158,9 @@ internal sealed partial class DestinationWriter
                 }
 
                 _pending.Add(entry.Id, file);
+                break;
+            case EntryKind.Symlink:
+                DeclareLink(entry, segments, finalPath, display, root);
                 break;
             default:
                 throw new ProtocolException($"'{SafePath.Printable(entry.Path)}' has unknown kind {(int)entry.Kind}");

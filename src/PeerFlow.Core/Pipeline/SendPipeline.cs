@@ -65,6 +65,12 @@ internal sealed partial class SendPipeline
 
     public long Directories => _directories;
 
+    /// <summary>Symbolic links declared to the receiver.</summary>
+    public long Links { get; private set; }
+
+    /// <summary>The receiver understands symbolic link entries (capability <c>symlinks</c>); without it links are skipped with a warning.</summary>
+    public bool PeerTakesLinks { get; init; }
+
     public long Bytes => _bytes;
 
     /// <summary>Files the receiver already had (or keeps by its conflict policy): not sent.</summary>
@@ -139,6 +145,12 @@ internal sealed partial class SendPipeline
             foreach (var entry in _sources.Enumerate())
             {
                 token.ThrowIfCancellationRequested();
+                if (entry.Kind == EntryKind.Symlink && !PeerTakesLinks)
+                {
+                    _sources.Warnings.Add($"skipped symbolic link '{entry.FullPath}': the receiver does not support symbolic links");
+                    continue;
+                }
+
                 entry.Id = nextId++;
                 batch.Add(entry);
                 if (batch.Count == EntryBatchSize)
@@ -181,6 +193,13 @@ internal sealed partial class SendPipeline
             if (entry.Kind == EntryKind.Directory)
             {
                 _directories++;
+                continue;
+            }
+
+            if (entry.Kind == EntryKind.Symlink)
+            {
+                // Declared, nothing to read: the receiver creates it (or refuses to) from the declaration alone.
+                Links++;
                 continue;
             }
 

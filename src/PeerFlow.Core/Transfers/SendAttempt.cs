@@ -73,7 +73,10 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
         using var ownedPool = options.Pool is null ? new ChunkPool() : null;
         var pool = options.Pool ?? ownedPool!;
         var verdicts = reply.Verdicts && supportsSession ? new VerdictBook() : null;
-        var pipeline = new SendPipeline(frames, session, verdicts, sources, effective, pool, progress, observer, fault);
+        var pipeline = new SendPipeline(frames, session, verdicts, sources, effective, pool, progress, observer, fault)
+        {
+            PeerTakesLinks = capabilities.Contains(ProtocolConstants.CapabilitySymlinks),
+        };
         using var reporting = new CancellationTokenSource();
         var reporter = progress.ReportAsync(observer, options.ProgressInterval, reporting.Token);
         var summaryTask = ReadControlAsync(frames, session, verdicts, fault);
@@ -135,7 +138,8 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
             failures,
             [.. sources.Warnings],
             reply.RootNames ?? [],
-            pipeline.BytesAlreadyThere);
+            pipeline.BytesAlreadyThere,
+            pipeline.Links);
     }
 
     private static async Task ThrowPeerReasonIfAnyAsync(FrameConnection frames, Task<TransferSummary> summaryTask)

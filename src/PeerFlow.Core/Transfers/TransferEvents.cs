@@ -90,7 +90,8 @@ public sealed record TransferResult(
     IReadOnlyList<TransferFailure> Failures,
     IReadOnlyList<string> Warnings,
     IReadOnlyList<string> StoredRoots,
-    long BytesAlreadyThere = 0);
+    long BytesAlreadyThere = 0,
+    long Links = 0);
 
 /// <summary>One entry that could not be transferred, and why.</summary>
 public sealed record TransferFailure(string Path, string Reason);

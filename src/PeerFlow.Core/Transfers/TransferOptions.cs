@@ -98,6 +98,12 @@ public sealed class ReceiveOptions
     /// <summary>With an <see cref="Identity"/>: also accept plaintext and untrusted peers (<c>--insecure</c>).</summary>
     public bool AllowPlaintext { get; init; }
 
+    /// <summary>
+    /// Create the symbolic links a sender declares (<c>--allow-symlinks</c>), each only when its target resolves inside
+    /// the destination (<see cref="Files.SafePath.UnsafeLinkTarget"/>). Off: every link entry fails, named, and nothing is created.
+    /// </summary>
+    public bool AllowSymlinks { get; init; }
+
     /// <summary>Refuse a transfer up front when the destination's free space is less than the bytes it announces.</summary>
     public bool CheckFreeSpace { get; init; } = true;
 

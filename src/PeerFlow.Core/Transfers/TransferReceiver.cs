@@ -187,7 +187,7 @@ public static class TransferReceiver
             await frames.SendControlAsync(summary, cancellationToken).ConfigureAwait(false);
             await frames.Output.CompleteAsync().ConfigureAwait(false);
             await frames.DrainInputAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            return new TransferResult(TransferDirection.Receive, summary.Success, writer.FilesWritten, writer.DirectoriesCreated, writer.BytesWritten, writer.FilesSkipped, progress.Elapsed, writer.Failures, [], [.. plans.Values.Select(p => p.StoredName)], writer.BytesAlreadyThere);
+            return new TransferResult(TransferDirection.Receive, summary.Success, writer.FilesWritten, writer.DirectoriesCreated, writer.BytesWritten, writer.FilesSkipped, progress.Elapsed, writer.Failures, [], [.. plans.Values.Select(p => p.StoredName)], writer.BytesAlreadyThere, writer.LinksCreated);
         }
         catch (Exception ex)
         {

@@ -280,6 +280,11 @@ internal sealed partial class ControlMessageFormatter
                 e.Mode = reader.ReadInt32();
             }
 
+            if (fields.Next())
+            {
+                e.LinkTarget = reader.TryReadNil() ? null : ReadString(ref reader);
+            }
+
             fields.SkipRest(ref reader);
             reader.Depth--;
             entries[i] = e;

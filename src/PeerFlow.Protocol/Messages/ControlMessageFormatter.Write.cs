@@ -31,13 +31,14 @@ internal sealed partial class ControlMessageFormatter
         writer.WriteArrayHeader(entries.Length);
         foreach (var e in entries)
         {
-            writer.WriteArrayHeader(6);
+            writer.WriteArrayHeader(7);
             writer.Write(e.Id);
             writer.Write(e.Path);
             writer.Write((byte)e.Kind);
             writer.Write(e.Size);
             writer.Write(e.ModifiedUnixNanoseconds);
             writer.Write(e.Mode);
+            writer.Write(e.LinkTarget);
         }
     }
 

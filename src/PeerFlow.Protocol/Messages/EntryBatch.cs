@@ -2,7 +2,7 @@ using MessagePack;
 
 namespace PeerFlow.Protocol.Messages;
 
-/// <summary>Declares entries (files and directories) before any data of theirs is sent.</summary>
+/// <summary>Declares entries (files, directories and symbolic links) before any data of theirs is sent.</summary>
 [MessagePackObject]
 public sealed class EntryBatch : ControlMessage
 {
@@ -15,9 +15,12 @@ public enum EntryKind : byte
 {
     File = 0,
     Directory = 1,
+
+    /// <summary>A symbolic link (capability <c>symlinks</c>): <see cref="EntryInfo.LinkTarget"/> is what it points to.</summary>
+    Symlink = 2,
 }
 
-/// <summary>One file or directory of the transfer.</summary>
+/// <summary>One file, directory or symbolic link of the transfer.</summary>
 [MessagePackObject]
 public sealed class EntryInfo
 {
@@ -43,4 +46,8 @@ public sealed class EntryInfo
     /// <summary>Unix permission bits (0..0o7777), or -1 when the sender has none to give.</summary>
     [Key(5)]
     public int Mode { get; set; } = -1;
+
+    /// <summary>Symbolic links: the link's target exactly as stored in the link ('/'-separated, relative). Otherwise null.</summary>
+    [Key(6)]
+    public string? LinkTarget { get; set; }
 }

@@ -14,7 +14,8 @@ internal static class CopyCommand
         var common = new CommonOptions();
         var paths = new Argument<string[]>("paths") { Description = "Files and directories to copy, then the destination directory", Arity = ArgumentArity.OneOrMore };
         var conflict = CommonOptions.CreateConflictOption();
-        var command = new Command("copy", "Copy files and directories through the full pipeline inside this process") { paths, conflict };
+        var links = new Option<bool>("--links") { Description = "Copy symbolic links below the sources as links (only those whose target stays inside DEST); without it they are skipped with a warning" };
+        var command = new Command("copy", "Copy files and directories through the full pipeline inside this process") { paths, conflict, links };
         common.AddTo(command);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
@@ -25,8 +26,8 @@ internal static class CopyCommand
                 throw new UsageException("copy needs at least one source and a destination: peerflow copy PATH... DEST");
             }
 
-            var sources = SendCommand.Sources(all[..^1]);
-            var receive = new ReceiveOptions { Destination = all[^1], OnConflict = CommonOptions.ParseConflict(result.GetValue(conflict)!) };
+            var sources = SendCommand.Sources(all[..^1], result.GetValue(links));
+            var receive = new ReceiveOptions { Destination = all[^1], OnConflict = CommonOptions.ParseConflict(result.GetValue(conflict)!), AllowSymlinks = result.GetValue(links) };
             var options = common.SendOptions(result);
             var transport = common.ResolveTransport(result, "loopback");
             await using var listener = await transport.BindAsync(new IPEndPoint(IPAddress.Loopback, 0), cancellationToken: ct).ConfigureAwait(false);

@@ -19,8 +19,9 @@ internal static class ReceiveCommand
         var maxConnections = new Option<int>("--max-connections") { Description = "Connections served at the same time; more wait (unanswered) until one ends", DefaultValueFactory = _ => 8 };
         var keepPartial = new Option<double>("--keep-partial-days") { Description = "Days the data of an interrupted transfer is kept for the sender to resume it", DefaultValueFactory = _ => 7 };
         var trust = new Option<string[]>("--trust") { Description = $"Accept transfers from this peer ID (repeatable); also trusted: the IDs in {TrustList.FileName} in the PeerFlow home ('peerflow trust add') and this installation's own", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var allowSymlinks = new Option<bool>("--allow-symlinks") { Description = "Create the symbolic links a sender sends (send --links), each only if its target stays inside DIR; without it they are refused, named" };
         var conflict = CommonOptions.CreateConflictOption();
-        var command = new Command("receive", "Receive transfers into a directory") { listen, dest, once, conflict, keepPartial, maxConnections, trust };
+        var command = new Command("receive", "Receive transfers into a directory") { listen, dest, once, conflict, keepPartial, maxConnections, trust, allowSymlinks };
         common.AddTo(command);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
@@ -42,6 +43,7 @@ internal static class ReceiveCommand
                 TrustedPeers = trusted,
                 IsTrusted = id => TrustedLater(id, home),
                 AllowPlaintext = insecure,
+                AllowSymlinks = result.GetValue(allowSymlinks),
             };
             await using var listener = await transport.BindAsync(endPoint, cancellationToken: ct).ConfigureAwait(false);
             var address = EndPointParser.Format(listener.LocalEndPoint);

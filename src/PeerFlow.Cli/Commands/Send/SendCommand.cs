@@ -20,14 +20,15 @@ internal static class SendCommand
         var to = new Option<string>("--to") { Description = "The receiver, HOST:PORT", Required = true };
         var reconnects = new Option<int>("--reconnects") { Description = "How many times in a row to reconnect after the connection is lost; each time the transfer continues where it stopped", DefaultValueFactory = _ => 5 };
         var peer = new Option<string?>("--peer") { Description = "The receiver's peer ID ('peerflow id' on the receiver); the transfer is refused if it presents another" };
-        var command = new Command("send", "Send files and directories to a receiver (run it again after an interruption: it continues where it stopped)") { paths, to, reconnects, peer };
+        var links = new Option<bool>("--links") { Description = "Send symbolic links below the sources as links (the receiver must allow them: receive --allow-symlinks); without it they are skipped with a warning" };
+        var command = new Command("send", "Send files and directories to a receiver (run it again after an interruption: it continues where it stopped)") { paths, to, reconnects, peer, links };
         common.AddTo(command);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
             // On the other core while this one loads the transport, walks the sources and connects.
             Warmup.Start();
             var endPoint = EndPointParser.Parse(result.GetValue(to)!, "--to");
-            var sources = Sources(result.GetValue(paths)!);
+            var sources = Sources(result.GetValue(paths)!, result.GetValue(links));
             if (result.GetValue(reconnects) is < 0 or > 1000)
             {
                 throw new UsageException("--reconnects must be between 0 and 1000");
@@ -94,11 +95,11 @@ internal static class SendCommand
         };
     }
 
-    public static SourceSet Sources(IEnumerable<string> paths)
+    public static SourceSet Sources(IEnumerable<string> paths, bool links = false)
     {
         try
         {
-            return new SourceSet(paths);
+            return new SourceSet(paths, links);
         }
         catch (ArgumentException ex)
         {
