@@ -18,8 +18,23 @@ public sealed class HostilePeerTests : FileSystemTest
     [TestCase("root/a\\..\\..\\escaped.txt")]
     [TestCase("root/bad\u0000name")]
     [TestCase("other-root/x.txt")]
+    [TestCase("C:/escaped.txt")]
+    [TestCase("root/C:\\escaped.txt")]
+    [TestCase("\\\\server\\share\\escaped.txt")]
+    [TestCase("//server/share/escaped.txt")]
+    [TestCase("root/...")]
+    [TestCase("root/\u001b]0;pwned\u0007")]
+    [TestCase("root/tab\there")]
+    [TestCase("LONG-NAME")]
+    [TestCase("LONG-PATH")]
     public async Task HostilePath_FailsTheTransfer_AndWritesNothing(string path)
     {
+        path = path switch
+        {
+            "LONG-NAME" => "root/" + new string('n', 256),
+            "LONG-PATH" => "root/" + string.Join('/', Enumerable.Repeat(new string('p', 200), 21)),
+            _ => path,
+        };
         using var pool = new ChunkPool();
         var (endPoint, result, listener) = await InProcess.StartReceiverAsync(new ReceiveOptions { Destination = Dest, Pool = pool });
         await using (listener)
@@ -48,6 +63,10 @@ public sealed class HostilePeerTests : FileSystemTest
     [TestCase("root/caf\u00e9", "root/cafe\u0301", true)]
     [TestCase("root/CON", null, true)]
     [TestCase("root/notes.txt:hidden", null, true)]
+    [TestCase("root/NUL.txt", null, true)]
+    [TestCase("root/com1", null, true)]
+    [TestCase("root/trailing.", null, true)]
+    [TestCase("root/trailing ", null, true)]
     public async Task DuplicateOrUnportableEntry_FailsTheTransfer_AndKeepsTheFirstFileIntact(string first, string? second, bool portable)
     {
         first = System.Text.RegularExpressions.Regex.Unescape(first);
@@ -261,5 +280,29 @@ public sealed class HostilePeerTests : FileSystemTest
             Assert.That(error!.Code, Is.EqualTo(ErrorCode.UnsupportedVersion));
             Assert.That(async () => await result.WaitAsync(InProcess.Timeout), Throws.InstanceOf<ProtocolException>());
         }
+    }
+
+    [TestCase("entries", TestName = "More entries than the receiver allows")]
+    [TestCase("depth", TestName = "A path deeper than the receiver allows")]
+    public async Task ManifestBeyondTheLimits_FailsTheTransfer_WithTheLimitNamed(string limit)
+    {
+        var options = new ReceiveOptions { Destination = Dest, MaxEntries = limit == "entries" ? 3 : 100, MaxDepth = 3 };
+        var (endPoint, result, listener) = await InProcess.StartReceiverAsync(options);
+        await using (listener)
+        {
+            await using var peer = await RawPeer.ConnectAsync(InProcess.Loopback, endPoint);
+            await peer.HandshakeAsync();
+            Assert.That((await peer.OfferAsync("root")).Accepted, Is.True);
+            string[] paths = limit == "entries" ? ["root", "root/a", "root/b", "root/c"] : ["root", "root/a", "root/a/b", "root/a/b/c"];
+            peer.Send(new EntryBatch { Entries = [.. paths.Select((p, i) => new EntryInfo { Id = (uint)i, Path = p, Kind = EntryKind.Directory })] });
+            await peer.FlushAsync();
+
+            var error = Assert.ThrowsAsync<PeerErrorException>(peer.ReadAsync);
+            Assert.That(error!.Message, Does.Contain(limit == "entries" ? "more than 3 entries" : "limit of 3 (receive --max-depth)"));
+            await peer.Frames.Output.CompleteAsync();
+            Assert.That(async () => await result.WaitAsync(InProcess.Timeout), Throws.Exception);
+        }
+
+        Assert.That(Directory.Exists(Path.Combine(Dest, "root", limit == "entries" ? "c" : "a/b/c")), Is.False);
     }
 }

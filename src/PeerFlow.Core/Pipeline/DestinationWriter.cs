@@ -59,6 +59,8 @@ internal sealed partial class DestinationWriter
     /// <summary>Symbolic links created (or found already there, pointing where they should).</summary>
     public long LinksCreated { get; private set; }
 
+    private long _entries;
+
     public long BytesWritten { get; private set; }
 
     public long FilesSkipped { get; private set; }
@@ -98,7 +100,17 @@ internal sealed partial class DestinationWriter
         }
 
         _lastId = entry.Id;
+        if (++_entries > _options.MaxEntries)
+        {
+            throw new ProtocolException($"the peer declared more than {_options.MaxEntries:N0} entries, this receiver's limit (receive --max-entries)");
+        }
+
         var segments = SafePath.Split(entry.Path, _options.PortableNames ? true : null);
+        if (segments.Length > _options.MaxDepth)
+        {
+            throw new InvalidPathException(entry.Path, $"it is nested {segments.Length} levels deep, more than this receiver's limit of {_options.MaxDepth} (receive --max-depth)");
+        }
+
         if (!_roots.TryGetValue(segments[0], out var root))
         {
             throw new InvalidPathException(entry.Path, "it does not start with one of the offered roots");

@@ -65,6 +65,12 @@ public sealed class ReceiveOptions
     /// <summary>Files a peer may have declared but not finished at any time.</summary>
     public int MaxPendingFiles { get; init; } = 65_536;
 
+    /// <summary>Entries (files, directories, links) one transfer may declare in all; each costs the receiver memory until the end.</summary>
+    public long MaxEntries { get; init; } = 10_000_000;
+
+    /// <summary>Names in one declared path (its root included): how deep a tree a peer may make.</summary>
+    public int MaxDepth { get; init; } = 256;
+
     /// <summary>Files that may be open for writing at the same time.</summary>
     public int MaxOpenFiles { get; init; } = 256;
 

@@ -20,8 +20,11 @@ internal static class ReceiveCommand
         var keepPartial = new Option<double>("--keep-partial-days") { Description = "Days the data of an interrupted transfer is kept for the sender to resume it", DefaultValueFactory = _ => 7 };
         var trust = new Option<string[]>("--trust") { Description = $"Accept transfers from this peer ID (repeatable); also trusted: the IDs in {TrustList.FileName} in the PeerFlow home ('peerflow trust add') and this installation's own", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var allowSymlinks = new Option<bool>("--allow-symlinks") { Description = "Create the symbolic links a sender sends (send --links), each only if its target stays inside DIR; without it they are refused, named" };
+        var maxEntries = new Option<long>("--max-entries") { Description = "Entries (files, directories, links) one transfer may declare", DefaultValueFactory = _ => 10_000_000 };
+        var maxDepth = new Option<int>("--max-depth") { Description = "How many names deep a received path may be", DefaultValueFactory = _ => 256 };
+        var handshakeTimeout = new Option<double>("--handshake-timeout") { Description = "Seconds a connecting peer has to authenticate and make its offer before it is dropped", DefaultValueFactory = _ => 15 };
         var conflict = CommonOptions.CreateConflictOption();
-        var command = new Command("receive", "Receive transfers into a directory") { listen, dest, once, conflict, keepPartial, maxConnections, trust, allowSymlinks };
+        var command = new Command("receive", "Receive transfers into a directory") { listen, dest, once, conflict, keepPartial, maxConnections, trust, allowSymlinks, maxEntries, maxDepth, handshakeTimeout };
         common.AddTo(command);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
@@ -44,6 +47,9 @@ internal static class ReceiveCommand
                 IsTrusted = id => TrustedLater(id, home),
                 AllowPlaintext = insecure,
                 AllowSymlinks = result.GetValue(allowSymlinks),
+                MaxEntries = result.GetValue(maxEntries) is >= 1 and var entries ? entries : throw new UsageException("--max-entries must be at least 1"),
+                MaxDepth = result.GetValue(maxDepth) is >= 1 and <= 4096 and var depth ? depth : throw new UsageException("--max-depth must be between 1 and 4096"),
+                HandshakeTimeout = result.GetValue(handshakeTimeout) is >= 0.1 and <= 3600 and var seconds ? TimeSpan.FromSeconds(seconds) : throw new UsageException("--handshake-timeout must be between 0.1 and 3600 seconds"),
             };
             await using var listener = await transport.BindAsync(endPoint, cancellationToken: ct).ConfigureAwait(false);
             var address = EndPointParser.Format(listener.LocalEndPoint);
