@@ -66,7 +66,7 @@ internal sealed class SecureConnection : ITransportConnection, IDuplexPipe
             var unflushed = 0;
             while (true)
             {
-                var memory = _input.Writer.GetMemory(MaxRecord);
+                var memory = _input.Writer.GetMemory(2 * MaxRecord);
                 var read = await _tls.ReadAsync(memory).ConfigureAwait(false);
                 if (read == 0)
                 {
