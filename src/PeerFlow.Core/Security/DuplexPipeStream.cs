@@ -14,12 +14,6 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
     private readonly PipeReader _input = pipe.Input;
     private readonly PipeWriter _output = pipe.Output;
 
-    /// <summary>
-    /// Bytes the transport had received but not yet handed to the TLS layer at the end of the last read (more may
-    /// have arrived since). With a whole record of it, the next TLS read completes without waiting for the network.
-    /// </summary>
-    public long Buffered { get; private set; }
-
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -50,14 +44,12 @@ internal sealed class DuplexPipeStream(IDuplexPipe pipe) : Stream
                 var count = (int)Math.Min(buffer.Length, destination.Length);
                 buffer.Slice(0, count).CopyTo(destination.Span);
                 _input.AdvanceTo(buffer.GetPosition(count));
-                Buffered = buffer.Length - count;
                 return count;
             }
 
             _input.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted || result.IsCanceled)
             {
-                Buffered = 0;
                 return 0;
             }
         }

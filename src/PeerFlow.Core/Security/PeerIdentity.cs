@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -13,9 +14,12 @@ public sealed class PeerIdentity : IDisposable
     private const string KeyFile = "identity.key";
     private const string CertificateFile = "identity.crt";
 
+    private readonly Lazy<SslStreamCertificateContext> _context;
+
     private PeerIdentity(X509Certificate2 certificate, bool created, string directory)
     {
         Certificate = certificate;
+        _context = new(() => SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true));
         Id = PeerId.Of(certificate);
         Created = created;
         Directory = directory;
@@ -25,6 +29,12 @@ public sealed class PeerIdentity : IDisposable
     public X509Certificate2 Certificate { get; }
 
     public PeerId Id { get; }
+
+    /// <summary>
+    /// The certificate as TLS presents it, made once. Making it builds a certificate chain, which on Linux loads the
+    /// whole system CA store (~0.1-0.2 s) although PeerFlow trusts no CA: touch it early, off the critical path.
+    /// </summary>
+    public SslStreamCertificateContext CertificateContext => _context.Value;
 
     /// <summary>This call created the identity (first use).</summary>
     public bool Created { get; }
@@ -67,9 +77,18 @@ public sealed class PeerIdentity : IDisposable
 
     private static X509Certificate2 Load(string certificatePath, string keyPath)
     {
-        // A PEM-loaded key is ephemeral; a PKCS#12 round trip gives a certificate every platform's TLS can use.
-        using var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
-        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        // A PEM-loaded key is ephemeral. OpenSSL (Linux) uses it as it is; SChannel and Apple's TLS need a persisted
+        // one, which a PKCS#12 round trip gives (~30 ms, so only where it is needed).
+        var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+        if (OperatingSystem.IsLinux())
+        {
+            return pem;
+        }
+
+        using (pem)
+        {
+            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        }
     }
 
     private static void WritePrivate(string path, string text)

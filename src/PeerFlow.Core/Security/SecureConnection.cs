@@ -16,7 +16,6 @@ internal sealed class SecureConnection : ITransportConnection, IDuplexPipe
 {
     private readonly ITransportConnection _inner;
     private readonly SslStream _tls;
-    private readonly DuplexPipeStream _wire;
     private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 2 << 20, resumeWriterThreshold: 1 << 20, minimumSegmentSize: 256 * 1024, useSynchronizationContext: false));
     private readonly Pipe _output = new(new PipeOptions(pauseWriterThreshold: 2 << 20, resumeWriterThreshold: 1 << 20, minimumSegmentSize: 256 * 1024, useSynchronizationContext: false));
     private readonly Task _receiving;
@@ -24,14 +23,11 @@ internal sealed class SecureConnection : ITransportConnection, IDuplexPipe
     private int _disposed;
 
     private const int MaxRecord = 16 * 1024;
-    private const int MaxRecordOnWire = 5 + MaxRecord + 256;
-    private const int FlushEvery = 256 * 1024;
 
-    public SecureConnection(ITransportConnection inner, SslStream tls, DuplexPipeStream wire, PeerId remoteId)
+    public SecureConnection(ITransportConnection inner, SslStream tls, PeerId remoteId)
     {
         _inner = inner;
         _tls = tls;
-        _wire = wire;
         RemoteId = remoteId;
         _receiving = Task.Run(ReceiveAsync);
         _sending = Task.Run(SendAsync);
@@ -63,9 +59,10 @@ internal sealed class SecureConnection : ITransportConnection, IDuplexPipe
         Exception? error = null;
         try
         {
-            var unflushed = 0;
             while (true)
             {
+                // Room for two records: fewer, fuller reads than one record's worth (measured), while a larger
+                // request would take a fresh pipe segment for every read.
                 var memory = _input.Writer.GetMemory(2 * MaxRecord);
                 var read = await _tls.ReadAsync(memory).ConfigureAwait(false);
                 if (read == 0)
@@ -73,18 +70,9 @@ internal sealed class SecureConnection : ITransportConnection, IDuplexPipe
                     break;
                 }
 
+                // Handed on at once: holding decrypted records back until "more is surely coming" would need to
+                // know what SslStream buffers inside, and guessing wrong stalls the peer until its next heartbeat.
                 _input.Writer.Advance(read);
-                unflushed += read;
-
-                // A TLS read yields one record (16 KiB). Waking the reader for each costs more than the record's
-                // decryption, so records are handed on together while the next one is already here in full (its
-                // read cannot wait on the network), up to a bound.
-                if (unflushed < FlushEvery && _wire.Buffered >= MaxRecordOnWire)
-                {
-                    continue;
-                }
-
-                unflushed = 0;
                 var flushed = await _input.Writer.FlushAsync().ConfigureAwait(false);
                 if (flushed.IsCompleted)
                 {

@@ -51,8 +51,7 @@ public static class TlsLayer
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(identity);
         PeerId? presented = null;
-        var wire = new DuplexPipeStream(inner.Transport);
-        var tls = new SslStream(wire, leaveInnerStreamOpen: true, (_, certificate, _, _) =>
+        var tls = new SslStream(new DuplexPipeStream(inner.Transport), leaveInnerStreamOpen: true, (_, certificate, _, _) =>
         {
             presented = IdOf(certificate);
             return presented is not null && (expected is null || presented == expected);
@@ -63,7 +62,8 @@ public static class TlsLayer
                 new SslClientAuthenticationOptions
                 {
                     TargetHost = "peerflow",
-                    ClientCertificates = [identity.Certificate],
+                    ClientCertificateContext = identity.CertificateContext,
+                    CertificateChainPolicy = PinnedOnly(),
                     EnabledSslProtocols = SslProtocols.Tls13,
                     ApplicationProtocols = [new SslApplicationProtocol(ApplicationProtocol)],
                     CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
@@ -81,7 +81,7 @@ public static class TlsLayer
             throw HandshakeFailed(ex);
         }
 
-        return new SecureConnection(inner, tls, wire, presented!.Value);
+        return new SecureConnection(inner, tls, presented!.Value);
     }
 
     /// <summary>Listening side: completes the handshake with any certificate-holding peer; check <see cref="RemoteId"/> before trusting it.</summary>
@@ -90,8 +90,7 @@ public static class TlsLayer
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(identity);
         PeerId? presented = null;
-        var wire = new DuplexPipeStream(inner.Transport);
-        var tls = new SslStream(wire, leaveInnerStreamOpen: true, (_, certificate, _, _) =>
+        var tls = new SslStream(new DuplexPipeStream(inner.Transport), leaveInnerStreamOpen: true, (_, certificate, _, _) =>
         {
             presented = IdOf(certificate);
             return presented is not null;
@@ -101,7 +100,8 @@ public static class TlsLayer
             await tls.AuthenticateAsServerAsync(
                 new SslServerAuthenticationOptions
                 {
-                    ServerCertificate = identity.Certificate,
+                    ServerCertificateContext = identity.CertificateContext,
+                    CertificateChainPolicy = PinnedOnly(),
                     ClientCertificateRequired = true,
                     EnabledSslProtocols = SslProtocols.Tls13,
                     ApplicationProtocols = [new SslApplicationProtocol(ApplicationProtocol)],
@@ -115,8 +115,19 @@ public static class TlsLayer
             throw HandshakeFailed(ex);
         }
 
-        return new SecureConnection(inner, tls, wire, presented!.Value);
+        return new SecureConnection(inner, tls, presented!.Value);
     }
+
+    /// <summary>
+    /// The peer's certificate is judged by its ID alone, never by a CA: a chain policy that trusts no root, so that
+    /// validating it does not load the system's CA store (or fetch anything).
+    /// </summary>
+    private static X509ChainPolicy PinnedOnly() => new()
+    {
+        TrustMode = X509ChainTrustMode.CustomRootTrust,
+        RevocationMode = X509RevocationMode.NoCheck,
+        DisableCertificateDownloads = true,
+    };
 
     private static PeerId? IdOf(X509Certificate? certificate)
         => certificate is null ? null : PeerId.Of(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));

@@ -59,6 +59,12 @@ internal static class ReceiveCommand
             }
 
             renderer.Listening(address, identity?.Id.Text);
+            if (identity is not null)
+            {
+                // While no peer is here yet (see PeerIdentity.CertificateContext).
+                _ = Task.Run(() => identity.CertificateContext, CancellationToken.None);
+            }
+
             using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(result.GetValue(common.Verbose) ? LogLevel.Debug : LogLevel.Warning));
             var connections = result.GetValue(maxConnections) is >= 1 and <= 10_000 and var n ? n : throw new UsageException("--max-connections must be between 1 and 10000");
             var server = new ReceiveServer(listener, options, logging.CreateLogger("peerflow.receive"), () => renderer.ForTransfer(), connections);

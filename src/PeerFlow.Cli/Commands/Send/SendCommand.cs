@@ -27,6 +27,7 @@ internal static class SendCommand
         {
             // On the other core while this one loads the transport, walks the sources and connects.
             Warmup.Start();
+            var identity = LoadIdentityInBackground(result, common, renderer);
             var endPoint = EndPointParser.Parse(result.GetValue(to)!, "--to");
             var sources = Sources(result.GetValue(paths)!, result.GetValue(links));
             if (result.GetValue(reconnects) is < 0 or > 1000)
@@ -36,7 +37,7 @@ internal static class SendCommand
 
             var options = common.SendOptions(result, result.GetValue(reconnects));
             var transport = common.ResolveTransport(result, "tcp");
-            var connect = Connector(result, common, renderer, transport, endPoint, result.GetValue(peer));
+            var connect = Connector(result, common, renderer, transport, endPoint, result.GetValue(peer), identity);
             sources.Measure();
             using var control = new TransferControl();
             using var keys = KeyControls.Start(control, renderer);
@@ -52,7 +53,26 @@ internal static class SendCommand
     /// receiver's ID against --peer when given), plaintext with --insecure, the transport itself when it secures
     /// its connections or never leaves the process.
     /// </summary>
-    private static Func<CancellationToken, ValueTask<ITransportConnection>> Connector(ParseResult result, CommonOptions common, Renderer renderer, ITransportFactory transport, EndPoint endPoint, string? peer)
+    /// <summary>
+    /// Loads this peer's identity and readies its TLS certificate on the idle core from the start (see
+    /// <see cref="PeerIdentity.CertificateContext"/>); null with --insecure. Unused when the transport needs no TLS.
+    /// </summary>
+    private static Task<PeerIdentity>? LoadIdentityInBackground(ParseResult result, CommonOptions common, Renderer renderer)
+    {
+        if (result.GetValue(common.Insecure))
+        {
+            return null;
+        }
+
+        return Task.Run(() =>
+        {
+            var identity = common.LoadIdentity(result, renderer);
+            _ = identity.CertificateContext;
+            return identity;
+        });
+    }
+
+    private static Func<CancellationToken, ValueTask<ITransportConnection>> Connector(ParseResult result, CommonOptions common, Renderer renderer, ITransportFactory transport, EndPoint endPoint, string? peer, Task<PeerIdentity>? identity)
     {
         PeerId? expected = null;
         if (peer is not null)
@@ -67,7 +87,7 @@ internal static class SendCommand
             return c => transport.ConnectAsync(endPoint, cancellationToken: c);
         }
 
-        if (result.GetValue(common.Insecure))
+        if (identity is null)
         {
             if (expected is not null)
             {
@@ -78,11 +98,21 @@ internal static class SendCommand
             return c => transport.ConnectAsync(endPoint, cancellationToken: c);
         }
 
-        var identity = common.LoadIdentity(result, renderer);
         var announced = false;
         return async c =>
         {
-            var connection = await TlsLayer.ConnectAsync(transport, endPoint, identity, expected, null, c).ConfigureAwait(false);
+            var inner = await transport.ConnectAsync(endPoint, cancellationToken: c).ConfigureAwait(false);
+            ITransportConnection connection;
+            try
+            {
+                connection = await TlsLayer.ConnectAsync(inner, await identity.ConfigureAwait(false), expected, c).ConfigureAwait(false);
+            }
+            catch
+            {
+                await inner.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
             if (!announced && TlsLayer.RemoteId(connection) is { } presented)
             {
                 announced = true;
