@@ -196,4 +196,22 @@ public sealed class SecurityTests : FileSystemTest
 
         TestTrees.AssertSameTree(source, Path.Combine(Dest, "small"));
     }
+
+    [Test]
+    public async Task PeerThatStartsTlsAndFallsSilent_IsDroppedAfterTheHandshakeTimeout()
+    {
+        using var identity = PeerIdentity.LoadOrCreate(Dir.Combine("home"));
+        var options = new ReceiveOptions { Destination = Dest, Identity = identity, HandshakeTimeout = TimeSpan.FromMilliseconds(300) };
+        var (receiving, endPoint, listener) = await ReceiverAsync(options);
+        await using (listener)
+        {
+            await using var raw = await Tcp.ConnectAsync(endPoint);
+
+            // The first bytes of a TLS record header, then nothing.
+            raw.Transport.Output.Write(new byte[] { TlsLayer.HandshakeRecordType, 3, 1 });
+            await raw.Transport.Output.FlushAsync();
+            var error = Assert.ThrowsAsync<TimeoutException>(() => receiving.WaitAsync(InProcess.Timeout));
+            Assert.That(error!.Message, Does.Contain("did not complete the handshake"));
+        }
+    }
 }

@@ -75,7 +75,7 @@ public static class TlsLayer
             await tls.DisposeAsync().ConfigureAwait(false);
             if (presented is { } id && expected is { } wanted && id != wanted)
             {
-                throw new PeerIdentityException($"the receiver presented peer ID {id}, but {wanted} was expected (--peer): it is another machine, or someone in between; not connecting", id);
+                throw new PeerIdentityException($"the receiver presented peer ID {id}, but {wanted} was expected (--peer): it is another machine, or someone in between; not connecting. Only if you know the receiver's identity changed, use --peer {id}", id);
             }
 
             throw HandshakeFailed(ex);
