@@ -208,7 +208,7 @@ public sealed class SecurityTests : FileSystemTest
             await using var raw = await Tcp.ConnectAsync(endPoint);
 
             // The first bytes of a TLS record header, then nothing.
-            raw.Transport.Output.Write(new byte[] { TlsLayer.HandshakeRecordType, 3, 1 });
+            await raw.Transport.Output.WriteAsync(new byte[] { TlsLayer.HandshakeRecordType, 3, 1 });
             await raw.Transport.Output.FlushAsync();
             var error = Assert.ThrowsAsync<TimeoutException>(() => receiving.WaitAsync(InProcess.Timeout));
             Assert.That(error!.Message, Does.Contain("did not complete the handshake"));
