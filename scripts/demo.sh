@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # PeerFlow's main job, end to end: build, start a receiver process on 127.0.0.1, send a directory tree to it from a
-# second process over TCP (TLS 1.3; both use this installation's identity, so they trust each other), and verify that what arrived is identical (content, empty directories, modification times).
+# second process over TCP (TLS 1.3; both use this installation's identity, so they trust each other), and verify
+# that what arrived is identical (content, empty directories, modification times).
 #
 #   bash scripts/demo.sh              # a generated sample tree
 #   bash scripts/demo.sh SOURCE_DIR   # your own directory
