@@ -3,11 +3,21 @@ using System.Net;
 
 namespace PeerFlow.Cli.Commands;
 
-/// <summary>Parses <c>HOST:PORT</c>, <c>[IPv6]:PORT</c>, <c>IPv4:PORT</c>.</summary>
+/// <summary>Parses <c>HOST:PORT</c>, <c>[IPv6]:PORT</c>, <c>IPv4:PORT</c>, and <c>unix:/path/to.sock</c> (for transports on Unix domain sockets).</summary>
 internal static class EndPointParser
 {
+    private const string UnixPrefix = "unix:";
+
     public static EndPoint Parse(string text, string optionName)
     {
+        if (text.StartsWith(UnixPrefix, StringComparison.Ordinal))
+        {
+            var path = text[UnixPrefix.Length..];
+            return path.Length > 0
+                ? new System.Net.Sockets.UnixDomainSocketEndPoint(path)
+                : throw new UsageException($"{optionName}: 'unix:' needs a socket path, e.g. unix:/run/peerflow.sock");
+        }
+
         var colon = text.LastIndexOf(':');
         if (colon <= 0 || colon == text.Length - 1)
         {
@@ -31,6 +41,7 @@ internal static class EndPointParser
     public static string Format(EndPoint endPoint) => endPoint switch
     {
         DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        System.Net.Sockets.UnixDomainSocketEndPoint unix => UnixPrefix + unix,
         _ => endPoint.ToString() ?? "?",
     };
 }
