@@ -97,4 +97,33 @@ public sealed class PluginLoading
         Assert.That(catalog.Errors.Select(e => e.Plugin), Is.EqualTo(new[] { "Broken.Transport" }));
         Assert.That(catalog.Transports.Select(t => t.Name), Is.SupersetOf(new[] { "tcp", "loopback" }));
     }
+
+    [Test]
+    public void MisbehavingPlugins_AreEachReportedWithTheirReason_AndEveryOtherPluginStillWorks()
+    {
+        using var dir = new TempDirectory();
+        foreach (var source in new[] { Path.Combine(AppContext.BaseDirectory, "plugins"), Path.Combine(AppContext.BaseDirectory, "misbehaving-plugins") })
+        {
+            foreach (var plugin in Directory.GetDirectories(source))
+            {
+                var target = Path.Combine(dir.Path, Path.GetFileName(plugin));
+                Directory.CreateDirectory(target);
+                foreach (var file in Directory.GetFiles(plugin))
+                {
+                    File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+                }
+            }
+        }
+
+        var catalog = PeerFlow.Plugins.TransportCatalog.Load(dir.Path);
+        var errors = catalog.Errors.ToDictionary(e => e.Plugin, e => e.Message);
+        Assert.That(errors.Keys, Is.EquivalentTo(new[] { "PeerFlow.Transport.WrongContract", "PeerFlow.Transport.ThrowsOnLoad", "PeerFlow.Transport.NameClash", "PeerFlow.Transport.MissingDependency" }));
+        Assert.That(errors["PeerFlow.Transport.WrongContract"], Does.Contain($"contract version {TransportContract.Version + 41}").And.Contain($"this PeerFlow has version {TransportContract.Version}"));
+        Assert.That(errors["PeerFlow.Transport.ThrowsOnLoad"], Does.Contain("its configuration is missing"));
+        Assert.That(errors["PeerFlow.Transport.NameClash"], Does.Contain("transport name 'tcp' is already taken"));
+        Assert.That(errors["PeerFlow.Transport.MissingDependency"], Does.StartWith("it needs PeerFlow.Tests.Misbehaving.Dependency").And.Contain("not in its folder"));
+        Assert.That(catalog.Transports.Select(t => t.Name), Is.EquivalentTo(new[] { "tcp", "loopback" }));
+        Assert.That(catalog.Get("tcp").Name, Is.EqualTo("tcp"));
+        Assert.That(catalog.Transports.Single(t => t.Name == "tcp").AssemblyPath, Does.EndWith("PeerFlow.Transport.Tcp.dll"), "the real tcp keeps its name");
+    }
 }

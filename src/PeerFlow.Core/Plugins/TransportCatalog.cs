@@ -82,7 +82,7 @@ public sealed class TransportCatalog
         var found = Find(name);
         if (found is null)
         {
-            foreach (var candidate in _unloaded.Where(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase) || p.Name.EndsWith("." + name, StringComparison.OrdinalIgnoreCase)).ToList())
+            foreach (var candidate in _unloaded.Where(p => NamedFor(p.Name, name)).ToList())
             {
                 _unloaded.Remove(candidate);
                 LoadOne(candidate.Name, candidate.AssemblyPath);
@@ -107,6 +107,9 @@ public sealed class TransportCatalog
         var hint = broken is not null ? $"; plugin {broken.Plugin} failed to load: {broken.Message}" : "";
         throw new KeyNotFoundException($"no transport named '{name}' in {Directory} (available: {available}){hint}");
     }
+
+    private static bool NamedFor(string pluginName, string transportName)
+        => pluginName.Equals(transportName, StringComparison.OrdinalIgnoreCase) || pluginName.EndsWith("." + transportName, StringComparison.OrdinalIgnoreCase);
 
     private LoadedTransport? Find(string name) => _transports.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
 
@@ -147,8 +150,17 @@ public sealed class TransportCatalog
                 var clash = _transports.FirstOrDefault(t => string.Equals(t.Name, factory.Name, StringComparison.OrdinalIgnoreCase));
                 if (clash is not null)
                 {
-                    _errors.Add(new PluginLoadError(name, assemblyPath, $"transport name '{factory.Name}' is already taken by {clash.AssemblyPath}"));
-                    continue;
+                    // Two plugins claim one name. The one whose folder is named for it (x, or ending in .x) keeps it,
+                    // whichever loaded first, so the answer does not depend on load order (on-demand loading looks
+                    // there first too); the other is reported.
+                    if (!NamedFor(name, factory.Name) || NamedFor(Path.GetFileNameWithoutExtension(clash.AssemblyPath), clash.Name))
+                    {
+                        _errors.Add(new PluginLoadError(name, assemblyPath, $"transport name '{factory.Name}' is already taken by {clash.AssemblyPath}"));
+                        continue;
+                    }
+
+                    _transports.Remove(clash);
+                    _errors.Add(new PluginLoadError(Path.GetFileNameWithoutExtension(clash.AssemblyPath), clash.AssemblyPath, $"transport name '{clash.Name}' is already taken by {assemblyPath}"));
                 }
 
                 var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? assembly.GetName().Version?.ToString() ?? "?";
@@ -158,7 +170,13 @@ public sealed class TransportCatalog
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             var inner = ex is TargetInvocationException { InnerException: { } cause } ? cause : ex;
-            _errors.Add(new PluginLoadError(name, assemblyPath, inner.Message));
+            var message = inner switch
+            {
+                FileNotFoundException { FileName: { } missing } => $"it needs {missing}, which is not in its folder (ship the plugin with its dependencies: dotnet publish, or EnableDynamicLoading)",
+                BadImageFormatException => $"{Path.GetFileName(assemblyPath)} is not a .NET assembly",
+                _ => string.Join(' ', inner.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)),
+            };
+            _errors.Add(new PluginLoadError(name, assemblyPath, message));
         }
     }
 
