@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 using PeerFlow.Testing;
 
 namespace PeerFlow.Cli.Tests;
@@ -14,27 +12,9 @@ public sealed class PluginDropInTests : FileSystemTest
 {
     protected override string Prefix => "peerflow-dropin";
 
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "PeerFlow.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("PeerFlow.sln not found above " + AppContext.BaseDirectory);
-    }
-
     /// <summary>A plugins directory with the CLI's own plugins and the sample built into it, as a user would make it.</summary>
     private async Task<string> PluginsWithTheSampleAsync()
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
-        {
-            Assert.Ignore("the sample transport uses Unix domain sockets");
-        }
-
         var cliDirectory = Path.GetDirectoryName(Path.GetFullPath(PeerFlowProcess.CliPath))!;
         var plugins = Dir.Combine("plugins");
         foreach (var plugin in Directory.GetDirectories(Path.Combine(cliDirectory, "plugins")))
@@ -47,20 +27,7 @@ public sealed class PluginDropInTests : FileSystemTest
             }
         }
 
-        var project = Path.Combine(RepositoryRoot(), "samples", "UnixSocketTransport", "PeerFlow.Transport.UnixSocket.csproj");
-        var output = Path.Combine(plugins, "PeerFlow.Transport.UnixSocket");
-        var build = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "build", project, "-c", "Release", "-o", output, $"-p:PeerFlowDir={cliDirectory}/", "--nologo" })
-        {
-            build.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(build)!;
-        var log = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
-        Assert.That(process.ExitCode, Is.Zero, $"building the sample plugin failed:\n{await log}\n{await errors}");
-        Assert.That(File.Exists(Path.Combine(output, "PeerFlow.Abstractions.dll")), Is.False, "a plugin must not ship its own copy of the contract");
+        await SamplePlugins.BuildUnixSocketAsync(plugins, cliDirectory);
         return plugins;
     }
 

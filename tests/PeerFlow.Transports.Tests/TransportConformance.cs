@@ -127,3 +127,29 @@ public sealed class PluginLoading
         Assert.That(catalog.Transports.Single(t => t.Name == "tcp").AssemblyPath, Does.EndWith("PeerFlow.Transport.Tcp.dll"), "the real tcp keeps its name");
     }
 }
+
+/// <summary>
+/// The out-of-tree sample plugin passes the same conformance suite as the bundled transports: built on its own into a
+/// temporary plugins directory and loaded through the real plugin loader.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class UnixSocketSampleConformance : TransportConformanceTests
+{
+    private TempDirectory? _directory;
+    private int _sockets;
+
+    [OneTimeSetUp]
+    public async Task BuildTheSample()
+    {
+        _directory = new TempDirectory();
+        await SamplePlugins.BuildUnixSocketAsync(Path.Combine(_directory.Path, "plugins"), AppContext.BaseDirectory);
+    }
+
+    [OneTimeTearDown]
+    public void RemoveTheSample() => _directory?.Dispose();
+
+    protected override ITransportFactory CreateFactory() => PeerFlow.Plugins.TransportCatalog.Load(Path.Combine(_directory!.Path, "plugins")).Get("unix");
+
+    protected override EndPoint ListenEndPoint => new UnixDomainSocketEndPoint(Path.Combine(_directory!.Path, $"s{Interlocked.Increment(ref _sockets)}.sock"));
+}
