@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 
 using PeerFlow.Cli.Commands;
+using PeerFlow.Cli.Commands.Config;
 using PeerFlow.Cli.Commands.Copy;
 using PeerFlow.Cli.Commands.Id;
 using PeerFlow.Cli.Commands.Plugins;
@@ -17,6 +18,7 @@ var root = new RootCommand("PeerFlow: move files and directory trees between pee
     PluginsCommand.Create(),
     IdCommand.Create(),
     TrustCommand.Create(),
+    ConfigCommand.Create(),
 };
 
 var parsed = root.Parse(args);

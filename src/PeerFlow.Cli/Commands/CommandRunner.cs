@@ -18,6 +18,7 @@ internal static class CommandRunner
         var renderer = Renderer.Create(common.IsJson(result), Console.Out, Console.Error);
         try
         {
+            common.LoadConfig(result);
             return await action(renderer, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

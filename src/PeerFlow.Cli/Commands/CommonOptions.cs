@@ -10,7 +10,7 @@ using PeerFlow.Transports;
 namespace PeerFlow.Cli.Commands;
 
 /// <summary>Options shared by the transfer verbs, declared once.</summary>
-internal sealed class CommonOptions
+internal sealed partial class CommonOptions
 {
     public Option<string?> Transport { get; } = new("--transport") { Description = "Transport plugin to use (see 'peerflow plugins'); default tcp, loopback for copy" };
 
@@ -47,6 +47,7 @@ internal sealed class CommonOptions
         command.Options.Add(PluginsDir);
         command.Options.Add(Home);
         command.Options.Add(Insecure);
+        command.Options.Add(ConfigFile);
     }
 
     /// <summary>This installation's identity (created on first use, which is worth a note).</summary>
@@ -71,7 +72,7 @@ internal sealed class CommonOptions
     public ITransportFactory ResolveTransport(ParseResult result, string defaultName)
     {
         var catalog = TransportCatalog.Load(result.GetValue(PluginsDir));
-        var name = result.GetValue(Transport) ?? defaultName;
+        var name = Given(result, Transport) ? result.GetValue(Transport)! : Config.Pipeline?.Transport?.Name ?? defaultName;
         try
         {
             return catalog.Get(name);
@@ -85,7 +86,7 @@ internal sealed class CommonOptions
     /// <summary>Heartbeats every third of the peer timeout (at most 5 s), so a live peer is never mistaken for a dead one.</summary>
     public Session.SessionTiming Timing(ParseResult result)
     {
-        var seconds = result.GetValue(PeerTimeout);
+        var seconds = Pick(result, PeerTimeout, Config.Pipeline?.PeerTimeoutSeconds);
         if (!(seconds >= 0.1 && seconds <= 86_400))
         {
             throw new UsageException($"--peer-timeout must be between 0.1 and 86400 seconds, not {seconds}");
@@ -99,20 +100,22 @@ internal sealed class CommonOptions
     {
         Timing = Timing(result),
         Reconnects = reconnects,
-        Compression = result.GetValue(Compression) switch
+        Compression = PickText(result, Compression, Config.Pipeline?.Compression) switch
         {
             "none" => CompressionMode.None,
             "lz4" => CompressionMode.Lz4,
             _ => CompressionMode.Auto,
         },
-        ChunkSize = ParseChunkSize(result.GetValue(ChunkSize)),
+        ChunkSize = ParseChunkSize(Pick(result, ChunkSize, Config.Pipeline?.ChunkSize)),
+        Readers = Config.Pipeline?.Readers ?? new SendOptions().Readers,
+        Capacity = Config.Pipeline?.Capacity ?? new SendOptions().Capacity,
     };
 
     public bool IsJson(ParseResult result) => result.GetValue(Output) == "json";
 
     public static ChunkSizePolicy ParseChunkSize(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text))
+        if (string.IsNullOrWhiteSpace(text) || text.Equals("auto", StringComparison.OrdinalIgnoreCase))
         {
             return ChunkSizePolicy.Default;
         }

@@ -27,10 +27,10 @@ internal static class CopyCommand
             }
 
             var sources = SendCommand.Sources(all[..^1], result.GetValue(links));
-            var receive = new ReceiveOptions { Destination = all[^1], OnConflict = CommonOptions.ParseConflict(result.GetValue(conflict)!), AllowSymlinks = result.GetValue(links) };
+            var receive = new ReceiveOptions { Destination = all[^1], OnConflict = CommonOptions.ParseConflict(CommonOptions.PickText(result, conflict, common.Config.Receive?.OnConflict)), AllowSymlinks = result.GetValue(links) };
             var options = common.SendOptions(result);
             var transport = common.ResolveTransport(result, "loopback");
-            await using var listener = await transport.BindAsync(new IPEndPoint(IPAddress.Loopback, 0), cancellationToken: ct).ConfigureAwait(false);
+            await using var listener = await transport.BindAsync(new IPEndPoint(IPAddress.Loopback, 0), common.TransportOptions(), ct).ConfigureAwait(false);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var receiving = Task.Run(async () =>
             {
@@ -41,7 +41,7 @@ internal static class CopyCommand
             TransferResult outcome;
             try
             {
-                await using var connection = await transport.ConnectAsync(listener.LocalEndPoint, cancellationToken: ct).ConfigureAwait(false);
+                await using var connection = await transport.ConnectAsync(listener.LocalEndPoint, common.TransportOptions(), ct).ConfigureAwait(false);
                 outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(connection, sources, options, observer, ct)).ConfigureAwait(false);
             }
             catch

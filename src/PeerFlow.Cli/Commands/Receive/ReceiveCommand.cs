@@ -13,8 +13,8 @@ internal static class ReceiveCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var listen = new Option<string>("--listen") { Description = "Where to listen, HOST:PORT (port 0 picks a free one)", Required = true };
-        var dest = new Option<string>("--dest") { Description = "Directory to store received files in", Required = true };
+        var listen = new Option<string?>("--listen") { Description = "Where to listen, HOST:PORT (port 0 picks a free one), or receive.listen in --config" };
+        var dest = new Option<string?>("--dest") { Description = "Directory to store received files in, or receive.dest in --config" };
         var once = new Option<bool>("--once") { Description = "Exit after one transfer (its result is the exit code); a dropped connection is not the end: it waits for the sender to come back" };
         var maxConnections = new Option<int>("--max-connections") { Description = "Connections served at the same time; more wait (unanswered) until one ends", DefaultValueFactory = _ => 8 };
         var keepPartial = new Option<double>("--keep-partial-days") { Description = "Days the data of an interrupted transfer is kept for the sender to resume it", DefaultValueFactory = _ => 7 };
@@ -28,30 +28,33 @@ internal static class ReceiveCommand
         common.AddTo(command);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
-            var endPoint = EndPointParser.Parse(result.GetValue(listen)!, "--listen");
+            var file = common.Config.Receive;
+            var endPoint = EndPointParser.Parse(CommonOptions.Pick(result, listen, file?.Listen) ?? throw new UsageException("where to listen is missing: --listen HOST:PORT (or receive.listen in --config)"), "--listen");
+            var destination = CommonOptions.Pick(result, dest, file?.Dest) ?? throw new UsageException("where to store is missing: --dest DIR (or receive.dest in --config)");
             var transport = common.ResolveTransport(result, "tcp");
             var home = result.GetValue(common.Home);
-            var trusted = TrustedPeers(result.GetValue(trust) ?? [], home);
-            var insecure = result.GetValue(common.Insecure);
+            var trusted = TrustedPeers([.. result.GetValue(trust) ?? [], .. file?.Trust ?? []], home);
+            var insecure = CommonOptions.Switch(result, common.Insecure, file?.Insecure);
             using var identity = TlsLayer.IsNeededFor(transport) ? common.LoadIdentity(result, renderer) : null;
             var options = new ReceiveOptions
             {
-                Destination = result.GetValue(dest)!,
-                OnConflict = CommonOptions.ParseConflict(result.GetValue(conflict)!),
+                Destination = destination,
+                OnConflict = CommonOptions.ParseConflict(CommonOptions.PickText(result, conflict, file?.OnConflict)),
                 Timing = common.Timing(result),
-                PartialMaxAge = result.GetValue(keepPartial) is >= 0 and <= 36_500 and var days
+                PartialMaxAge = CommonOptions.Pick(result, keepPartial, file?.KeepPartialDays) is >= 0 and <= 36_500 and var days
                     ? TimeSpan.FromDays(days)
                     : throw new UsageException("--keep-partial-days must be between 0 and 36500"),
                 Identity = identity,
                 TrustedPeers = trusted,
                 IsTrusted = id => TrustedLater(id, home),
                 AllowPlaintext = insecure,
-                AllowSymlinks = result.GetValue(allowSymlinks),
-                MaxEntries = result.GetValue(maxEntries) is >= 1 and var entries ? entries : throw new UsageException("--max-entries must be at least 1"),
-                MaxDepth = result.GetValue(maxDepth) is >= 1 and <= 4096 and var depth ? depth : throw new UsageException("--max-depth must be between 1 and 4096"),
-                HandshakeTimeout = result.GetValue(handshakeTimeout) is >= 0.1 and <= 3600 and var seconds ? TimeSpan.FromSeconds(seconds) : throw new UsageException("--handshake-timeout must be between 0.1 and 3600 seconds"),
+                AllowSymlinks = CommonOptions.Switch(result, allowSymlinks, file?.AllowSymlinks),
+                Capacity = common.Config.Pipeline?.Capacity ?? new ReceiveOptions { Destination = "" }.Capacity,
+                MaxEntries = CommonOptions.Pick(result, maxEntries, file?.MaxEntries) is >= 1 and var entries ? entries : throw new UsageException("--max-entries must be at least 1"),
+                MaxDepth = CommonOptions.Pick(result, maxDepth, file?.MaxDepth) is >= 1 and <= 4096 and var depth ? depth : throw new UsageException("--max-depth must be between 1 and 4096"),
+                HandshakeTimeout = CommonOptions.Pick(result, handshakeTimeout, file?.HandshakeTimeoutSeconds) is >= 0.1 and <= 3600 and var seconds ? TimeSpan.FromSeconds(seconds) : throw new UsageException("--handshake-timeout must be between 0.1 and 3600 seconds"),
             };
-            await using var listener = await transport.BindAsync(endPoint, cancellationToken: ct).ConfigureAwait(false);
+            await using var listener = await transport.BindAsync(endPoint, common.TransportOptions(), ct).ConfigureAwait(false);
             var address = EndPointParser.Format(listener.LocalEndPoint);
             if (insecure && identity is not null)
             {
@@ -66,9 +69,9 @@ internal static class ReceiveCommand
             }
 
             using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(result.GetValue(common.Verbose) ? LogLevel.Debug : LogLevel.Warning));
-            var connections = result.GetValue(maxConnections) is >= 1 and <= 10_000 and var n ? n : throw new UsageException("--max-connections must be between 1 and 10000");
+            var connections = CommonOptions.Pick(result, maxConnections, file?.MaxConnections) is >= 1 and <= 10_000 and var n ? n : throw new UsageException("--max-connections must be between 1 and 10000");
             var server = new ReceiveServer(listener, options, logging.CreateLogger("peerflow.receive"), () => renderer.ForTransfer(), connections);
-            var outcome = await server.RunAsync(result.GetValue(once), ct).ConfigureAwait(false);
+            var outcome = await server.RunAsync(CommonOptions.Switch(result, once, file?.Once), ct).ConfigureAwait(false);
             if (outcome is null)
             {
                 return ExitCodes.Success;

@@ -17,7 +17,7 @@ internal static class SendCommand
     {
         var common = new CommonOptions();
         var paths = new Argument<string[]>("paths") { Description = "Files and directories to send", Arity = ArgumentArity.OneOrMore };
-        var to = new Option<string>("--to") { Description = "The receiver, HOST:PORT", Required = true };
+        var to = new Option<string?>("--to") { Description = "The receiver, HOST:PORT (or send.to in --config)" };
         var reconnects = new Option<int>("--reconnects") { Description = "How many times in a row to reconnect after the connection is lost; each time the transfer continues where it stopped", DefaultValueFactory = _ => 5 };
         var peer = new Option<string?>("--peer") { Description = "The receiver's peer ID ('peerflow id' on the receiver); the transfer is refused if it presents another" };
         var links = new Option<bool>("--links") { Description = "Send symbolic links below the sources as links (the receiver must allow them: receive --allow-symlinks); without it they are skipped with a warning" };
@@ -27,17 +27,20 @@ internal static class SendCommand
         {
             // On the other core while this one loads the transport, walks the sources and connects.
             Warmup.Start();
+            var file = common.Config.Send;
             var identity = LoadIdentityInBackground(result, common, renderer);
-            var endPoint = EndPointParser.Parse(result.GetValue(to)!, "--to");
-            var sources = Sources(result.GetValue(paths)!, result.GetValue(links));
-            if (result.GetValue(reconnects) is < 0 or > 1000)
+            var address = CommonOptions.Pick(result, to, file?.To) ?? throw new UsageException("where to send is missing: --to HOST:PORT (or send.to in --config)");
+            var endPoint = EndPointParser.Parse(address, "--to");
+            var sources = Sources(result.GetValue(paths)!, CommonOptions.Switch(result, links, file?.Links));
+            var retries = CommonOptions.Pick(result, reconnects, file?.Reconnects);
+            if (retries is < 0 or > 1000)
             {
                 throw new UsageException("--reconnects must be between 0 and 1000");
             }
 
-            var options = common.SendOptions(result, result.GetValue(reconnects));
+            var options = common.SendOptions(result, retries);
             var transport = common.ResolveTransport(result, "tcp");
-            var connect = Connector(result, common, renderer, transport, endPoint, result.GetValue(peer), identity);
+            var connect = Connector(result, common, renderer, transport, endPoint, CommonOptions.Pick(result, peer, file?.Peer), identity);
             sources.Measure();
             using var control = new TransferControl();
             using var keys = KeyControls.Start(control, renderer);
@@ -59,7 +62,7 @@ internal static class SendCommand
     /// </summary>
     private static Task<PeerIdentity>? LoadIdentityInBackground(ParseResult result, CommonOptions common, Renderer renderer)
     {
-        if (result.GetValue(common.Insecure))
+        if (CommonOptions.Switch(result, common.Insecure, common.Config.Send?.Insecure))
         {
             return null;
         }
@@ -84,7 +87,7 @@ internal static class SendCommand
 
         if (!TlsLayer.IsNeededFor(transport))
         {
-            return c => transport.ConnectAsync(endPoint, cancellationToken: c);
+            return c => transport.ConnectAsync(endPoint, common.TransportOptions(), c);
         }
 
         if (identity is null)
@@ -95,13 +98,13 @@ internal static class SendCommand
             }
 
             renderer.Warning("--insecure: this transfer is NOT encrypted and the receiver is NOT authenticated; anyone on the network path can read or change it");
-            return c => transport.ConnectAsync(endPoint, cancellationToken: c);
+            return c => transport.ConnectAsync(endPoint, common.TransportOptions(), c);
         }
 
         var announced = false;
         return async c =>
         {
-            var inner = await transport.ConnectAsync(endPoint, cancellationToken: c).ConfigureAwait(false);
+            var inner = await transport.ConnectAsync(endPoint, common.TransportOptions(), c).ConfigureAwait(false);
             ITransportConnection connection;
             try
             {

@@ -1,0 +1,136 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+
+namespace PeerFlow.Configuration;
+
+/// <summary>
+/// A PeerFlow configuration file: how the pipeline runs and what <c>send</c> and <c>receive</c> do, each section
+/// optional. Every property is checked (type, range, allowed values); an unknown property is an error, never
+/// ignored. Options given on the command line override the file. Schema: <c>config/schema/peerflow.schema.json</c>.
+/// </summary>
+[Description("PeerFlow configuration: the pipeline, and what send and receive do. Command-line options override it.")]
+public sealed class PeerFlowConfig
+{
+    /// <summary>Where the schema is, for editors; not used by PeerFlow.</summary>
+    [JsonPropertyName("$schema")]
+    [Description("Where this file's JSON schema is (for editors); ignored by PeerFlow.")]
+    public string? Schema { get; set; }
+
+    [Description("How data moves through the transfer pipeline (both sides).")]
+    public PipelineConfig? Pipeline { get; set; }
+
+    [Description("What 'peerflow send' does.")]
+    public SendConfig? Send { get; set; }
+
+    [Description("What 'peerflow receive' does.")]
+    public ReceiveConfig? Receive { get; set; }
+}
+
+/// <summary>The pipeline's stages and their options.</summary>
+public sealed class PipelineConfig
+{
+    [Description("Chunk size: 'auto' (256 KiB to 1 MiB by file size) or a fixed size from 4K to 4M, e.g. '1M'.")]
+    [RegularExpression("^(auto|[0-9]+[KkMm]?)$")]
+    public string? ChunkSize { get; set; }
+
+    [Description("LZ4 per chunk: 'auto' (only while the link is the bottleneck), 'lz4' (always try), 'none'.")]
+    [AllowedValues("auto", "lz4", "none")]
+    public string? Compression { get; set; }
+
+    [Description("Files read at the same time on the sending side.")]
+    [Range(1, 64)]
+    public int? Readers { get; set; }
+
+    [Description("Items each pipeline stage may hold (bounded capacity): the memory per stage is about this many chunks.")]
+    [Range(1, 1024)]
+    public int? Capacity { get; set; }
+
+    [Description("Seconds without any sign of the peer before its connection counts as lost.")]
+    [Range(0.1, 86400.0)]
+    public double? PeerTimeoutSeconds { get; set; }
+
+    [Description("The transport plugin and its own options.")]
+    public TransportConfig? Transport { get; set; }
+}
+
+/// <summary>A transport plugin by name, with options passed through to it.</summary>
+public sealed class TransportConfig
+{
+    [Description("The transport's name, as 'peerflow plugins' lists it (tcp, loopback, ...).")]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    public string? Name { get; set; }
+
+    [Description("Options for the transport plugin itself, passed through as text (e.g. TCP: socketBufferSize, inputBufferSize).")]
+    public Dictionary<string, string>? Options { get; set; }
+}
+
+/// <summary>What <c>peerflow send</c> does.</summary>
+public sealed class SendConfig
+{
+    [Description("The receiver: HOST:PORT, or unix:/path for the Unix-socket transport.")]
+    [MinLength(1)]
+    public string? To { get; set; }
+
+    [Description("The receiver's peer ID; a receiver presenting another is refused.")]
+    [RegularExpression("^[A-Za-z2-7 -]{32,40}$")]
+    public string? Peer { get; set; }
+
+    [Description("Times in a row to reconnect after the connection is lost.")]
+    [Range(0, 1000)]
+    public int? Reconnects { get; set; }
+
+    [Description("Send symbolic links below the sources as links (the receiver must allow them).")]
+    public bool? Links { get; set; }
+
+    [Description("No encryption and no authentication (trusted networks and benchmarks only).")]
+    public bool? Insecure { get; set; }
+}
+
+/// <summary>What <c>peerflow receive</c> does.</summary>
+public sealed class ReceiveConfig
+{
+    [Description("Where to listen: HOST:PORT (port 0 picks a free one), or unix:/path.")]
+    [MinLength(1)]
+    public string? Listen { get; set; }
+
+    [Description("Directory to store received files in.")]
+    [MinLength(1)]
+    public string? Dest { get; set; }
+
+    [Description("Exit after one transfer.")]
+    public bool? Once { get; set; }
+
+    [Description("When a received root already exists: rename, overwrite, skip, fail.")]
+    [AllowedValues("rename", "overwrite", "skip", "fail")]
+    public string? OnConflict { get; set; }
+
+    [Description("Peer IDs to accept transfers from (besides the trust list and this installation's own ID).")]
+    public List<string>? Trust { get; set; }
+
+    [Description("Create the symbolic links a sender sends, each only if its target stays inside the destination.")]
+    public bool? AllowSymlinks { get; set; }
+
+    [Description("Connections served at the same time.")]
+    [Range(1, 10000)]
+    public int? MaxConnections { get; set; }
+
+    [Description("Days the data of an interrupted transfer is kept for the sender to resume it.")]
+    [Range(0.0, 36500.0)]
+    public double? KeepPartialDays { get; set; }
+
+    [Description("Entries (files, directories, links) one transfer may declare.")]
+    [Range(typeof(long), "1", "9223372036854775807")]
+    public long? MaxEntries { get; set; }
+
+    [Description("How many names deep a received path may be.")]
+    [Range(1, 4096)]
+    public int? MaxDepth { get; set; }
+
+    [Description("Seconds a connecting peer has to authenticate and make its offer.")]
+    [Range(0.1, 3600.0)]
+    public double? HandshakeTimeoutSeconds { get; set; }
+
+    [Description("Also accept unencrypted, unauthenticated senders.")]
+    public bool? Insecure { get; set; }
+}
