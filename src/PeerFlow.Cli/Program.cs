@@ -7,6 +7,7 @@ using PeerFlow.Cli.Commands.Copy;
 using PeerFlow.Cli.Commands.Id;
 using PeerFlow.Cli.Commands.Plugins;
 using PeerFlow.Cli.Commands.Receive;
+using PeerFlow.Cli.Commands.Run;
 using PeerFlow.Cli.Commands.Send;
 using PeerFlow.Cli.Commands.Trust;
 
@@ -21,6 +22,7 @@ var root = new RootCommand("PeerFlow: move files and directory trees between pee
     ConfigCommand.Create(),
 };
 
+root.Subcommands.Add(RunCommand.Create(root));
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

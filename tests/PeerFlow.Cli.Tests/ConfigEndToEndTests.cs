@@ -79,4 +79,39 @@ public sealed class ConfigEndToEndTests : FileSystemTest
         Assert.That(code, Is.Zero);
         Assert.That(stdout, Does.Contain("\"$schema\": \"https://json-schema.org/draft/2020-12/schema\"").And.Contain("\"additionalProperties\": false"));
     }
+
+    [Test]
+    public async Task Run_RunsTheNamedJobsInOrder_KeepsGoingAfterAFailure_AndSummarises()
+    {
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
+        var first = Dir.Combine("first");
+        var second = Dir.Combine("second");
+        var jobs = Write("jobs.json", $$"""
+            {
+              "pipeline": { "compression": "none" },
+              "send": { "reconnects": 0 },
+              "jobs": [
+                { "name": "mirror", "verb": "copy", "paths": ["{{source}}"], "dest": "{{first}}" },
+                { "name": "offsite", "verb": "send", "paths": ["{{source}}"], "send": { "to": "127.0.0.1:1" } },
+                { "name": "mirror-lz4", "verb": "copy", "paths": ["{{source}}"], "dest": "{{second}}", "pipeline": { "compression": "lz4" } }
+              ]
+            }
+            """);
+
+        var (code, stdout, stderr) = await PeerFlowProcess.RunAsync("run", jobs);
+        Assert.That(code, Is.EqualTo(1), stdout + stderr);
+        Assert.That(stdout, Does.Contain("job mirror: done (exit 0)").And.Contain("job offsite: FAILED (exit 1)").And.Contain("job mirror-lz4: done (exit 0)"));
+        Assert.That(stdout, Does.Contain("run: 3 jobs, 2 succeeded, 1 failed"));
+        Assert.That(stderr, Does.Contain("127.0.0.1:1"));
+        TestTrees.AssertSameTree(source, Path.Combine(first, "tree"));
+        TestTrees.AssertSameTree(source, Path.Combine(second, "tree"));
+
+        var one = await PeerFlowProcess.RunAsync("run", jobs, "mirror");
+        Assert.That(one.ExitCode, Is.Zero, one.Stderr);
+        Assert.That(one.Stdout, Does.Contain("run: 1 jobs, 1 succeeded, 0 failed"));
+
+        var unknown = await PeerFlowProcess.RunAsync("run", jobs, "nope");
+        Assert.That(unknown.ExitCode, Is.EqualTo(2));
+        Assert.That(unknown.Stderr, Does.Contain("has no job named 'nope' (it has: mirror, offsite, mirror-lz4)"));
+    }
 }

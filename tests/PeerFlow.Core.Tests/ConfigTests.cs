@@ -18,6 +18,7 @@ public sealed class ConfigTests : FileSystemTest
     [TestCase("lan-bulk-copy.json")]
     [TestCase("wan-compressed.json")]
     [TestCase("headless-receiver.json")]
+    [TestCase("nightly-jobs.json")]
     public void ShippedSamples_AreValid(string name)
     {
         var (config, errors) = ConfigLoader.Validate(Path.Combine(ConfigDirectory, name));
@@ -61,7 +62,7 @@ public sealed class ConfigTests : FileSystemTest
               },
               "send": { "reconnects": "5", "peer": "not-an-id" },
               "receive": { "trust": ["ABC"], "handshakeTimeoutSeconds": 0 },
-              "jobs": []
+              "jobs": {}
             }
             """);
         Assert.That(config, Is.Null);
@@ -75,7 +76,7 @@ public sealed class ConfigTests : FileSystemTest
         Assert.That(lines, Has.Some.Match(@":8: send\.peer: 'not-an-id' is not a peer ID"));
         Assert.That(lines, Has.Some.Match(@":9: receive\.trust: 'ABC' is not a peer ID"));
         Assert.That(lines, Has.Some.Match(@":9: receive\.handshakeTimeoutSeconds: must be between 0.1 and 3600, not 0$"));
-        Assert.That(lines, Has.Some.Match(@":10: jobs: unknown property; allowed here: pipeline, send, receive$"));
+        Assert.That(lines, Has.Some.Match(@":10: jobs: must be an array"));
     }
 
     [TestCase("{ \"pipeline\": { \"readers\": 2.5 } }", "pipeline.readers: must be a whole number, not the number 2.5")]
@@ -97,5 +98,27 @@ public sealed class ConfigTests : FileSystemTest
     {
         var error = Assert.Throws<ConfigException>(() => ConfigLoader.Load(Dir.Combine("absent.json")));
         Assert.That(error!.Message, Does.Contain("absent.json").And.Contain("cannot read the file"));
+    }
+
+    [Test]
+    public void Jobs_NeedANameAndAVerb_WithUniqueNames_AndAreCheckedLikeTheRest()
+    {
+        var (config, errors) = Validate("""
+            {
+              "jobs": [
+                { "name": "nightly", "verb": "send", "paths": ["/data"] },
+                { "verb": "copy" },
+                { "name": "nightly", "verb": "sync" },
+                { "name": "x", "verb": "send", "send": { "reconnects": 5000 } }
+              ]
+            }
+            """);
+        Assert.That(config, Is.Null);
+        var lines = errors.Select(e => e.ToString()).ToList();
+        Assert.That(lines, Has.Some.Match(@":4: jobs\[1\]\.name: is required$"), string.Join("\n", lines));
+        Assert.That(lines, Has.Some.Match(@":5: jobs\[2\]\.verb: must be one of 'send', 'receive', 'copy', not 'sync'$"));
+        Assert.That(lines, Has.Some.Match(@":5: jobs\[2\]\.name: another job is already named 'nightly'$"));
+        Assert.That(lines, Has.Some.Match(@":6: jobs\[3\]\.send\.reconnects: must be between 0 and 1000, not 5000$"));
+        Assert.That(lines, Has.Count.EqualTo(4), string.Join("\n", lines));
     }
 }

@@ -16,11 +16,15 @@ internal sealed partial class CommonOptions
     /// <summary>The configuration file's content (empty without --config), once <see cref="LoadConfig"/> ran.</summary>
     public PeerFlowConfig Config { get; private set; } = new();
 
-    /// <summary>Reads --config; an invalid file is a usage error listing every problem with its line.</summary>
+    /// <summary>The configuration of the job 'peerflow run' is running in this flow (its verb has no --config of its own).</summary>
+    public static AsyncLocal<PeerFlowConfig?> JobConfig { get; } = new();
+
+    /// <summary>Reads --config (or takes the running job's); an invalid file is a usage error listing every problem with its line.</summary>
     public void LoadConfig(ParseResult result)
     {
         if (result.GetValue(ConfigFile) is not { } path)
         {
+            Config = JobConfig.Value ?? Config;
             return;
         }
 

@@ -68,6 +68,21 @@ public static class ConfigLoader
             }
 
             Check(document.RootElement, typeof(PeerFlowConfig), "", path, lines, errors);
+            if (document.RootElement.TryGetProperty("jobs", out var jobs) && jobs.ValueKind == JsonValueKind.Array)
+            {
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                var index = 0;
+                foreach (var job in jobs.EnumerateArray())
+                {
+                    if (job.ValueKind == JsonValueKind.Object && job.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String && !seen.Add(name.GetString()!))
+                    {
+                        errors.Add(new ConfigError(path, lines.LineOf($"jobs[{index}].name"), $"jobs[{index}].name", $"another job is already named '{name.GetString()}'"));
+                    }
+
+                    index++;
+                }
+            }
+
             if (errors.Count > 0)
             {
                 return (null, errors);
@@ -91,6 +106,14 @@ public static class ConfigLoader
             }
 
             CheckValue(member.Value, property.PropertyType, property, path, file, lines, errors);
+        }
+
+        foreach (var (name, property) in properties.Where(p => p.Value.GetCustomAttribute<RequiredAttribute>() is not null))
+        {
+            if (!element.TryGetProperty(name, out var present) || present.ValueKind == JsonValueKind.Null)
+            {
+                errors.Add(new ConfigError(file, lines.LineOf(at), at.Length == 0 ? name : $"{at}.{name}", "is required"));
+            }
         }
     }
 
@@ -153,6 +176,24 @@ public static class ConfigLoader
             else
             {
                 parsed = value.EnumerateArray().Select(v => v.GetString()!).ToList();
+            }
+        }
+        else if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
+        {
+            if (value.ValueKind != JsonValueKind.Array)
+            {
+                wrong = "must be an array";
+            }
+            else
+            {
+                var item = type.GetGenericArguments()[0];
+                var index = 0;
+                foreach (var element in value.EnumerateArray())
+                {
+                    CheckValue(element, item, null, $"{path}[{index++}]", file, lines, errors);
+                }
+
+                return;
             }
         }
         else if (value.ValueKind != JsonValueKind.Object)

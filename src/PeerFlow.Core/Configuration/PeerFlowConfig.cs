@@ -25,6 +25,41 @@ public sealed class PeerFlowConfig
 
     [Description("What 'peerflow receive' does.")]
     public ReceiveConfig? Receive { get; set; }
+
+    [Description("Named jobs for 'peerflow run FILE': each a send, receive or copy, run one after another.")]
+    public List<JobConfig>? Jobs { get; set; }
+}
+
+/// <summary>
+/// One job of <c>peerflow run</c>: a verb with its paths, and sections that override the file's own for this job.
+/// </summary>
+public sealed class JobConfig
+{
+    [Description("The job's name: how 'peerflow run FILE NAME' picks it and how its result line names it.")]
+    [Required]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    public string? Name { get; set; }
+
+    [Description("What the job does: send (paths to send.to), receive (into receive.dest), copy (paths into dest, in-process).")]
+    [Required]
+    [AllowedValues("send", "receive", "copy")]
+    public string? Verb { get; set; }
+
+    [Description("send and copy: the files and directories to send or copy.")]
+    public List<string>? Paths { get; set; }
+
+    [Description("copy: the destination directory.")]
+    [MinLength(1)]
+    public string? Dest { get; set; }
+
+    [Description("This job's pipeline settings, over the file's.")]
+    public PipelineConfig? Pipeline { get; set; }
+
+    [Description("This job's send settings, over the file's.")]
+    public SendConfig? Send { get; set; }
+
+    [Description("This job's receive settings, over the file's.")]
+    public ReceiveConfig? Receive { get; set; }
 }
 
 /// <summary>The pipeline's stages and their options.</summary>
