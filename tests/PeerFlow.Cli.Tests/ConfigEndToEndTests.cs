@@ -114,4 +114,13 @@ public sealed class ConfigEndToEndTests : FileSystemTest
         Assert.That(unknown.ExitCode, Is.EqualTo(2));
         Assert.That(unknown.Stderr, Does.Contain("has no job named 'nope' (it has: mirror, offsite, mirror-lz4)"));
     }
+
+    [TestCase("12", "--bwlimit must be at least 1K")]
+    [TestCase("fast", "--bwlimit: 'fast' is not a size")]
+    public async Task BadBandwidthLimit_IsAUsageError(string rate, string expected)
+    {
+        var (code, _, stderr) = await PeerFlowProcess.RunAsync("send", Dir.Path, "--to", "127.0.0.1:9", "--bwlimit", rate);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain(expected));
+    }
 }

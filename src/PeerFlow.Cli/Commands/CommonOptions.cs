@@ -18,6 +18,8 @@ internal sealed partial class CommonOptions
 
     public Option<string?> ChunkSize { get; } = new("--chunk-size") { Description = "Fixed chunk size, e.g. 256K, 1M, 4M (default: adaptive, 256 KiB to 1 MiB)" };
 
+    public Option<string?> BandwidthLimit { get; } = new("--bwlimit") { Description = "Send at most this many bytes per second on the wire, e.g. 500K, 10M (default: no limit)" };
+
     public Option<string> Output { get; } = new("--output") { Description = "Output format", DefaultValueFactory = _ => "text" };
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Show stack traces and debug logs" };
@@ -108,6 +110,7 @@ internal sealed partial class CommonOptions
         },
         ChunkSize = ParseChunkSize(Pick(result, ChunkSize, Config.Pipeline?.ChunkSize)),
         Readers = Config.Pipeline?.Readers ?? new SendOptions().Readers,
+        BandwidthLimit = Pick(result, BandwidthLimit, Config.Pipeline?.BandwidthLimit) is { } rate ? ParseRate(rate) : null,
         Capacity = Config.Pipeline?.Capacity ?? new SendOptions().Capacity,
     };
 
@@ -127,6 +130,12 @@ internal sealed partial class CommonOptions
         }
 
         return ChunkSizePolicy.Fixed((int)size);
+    }
+
+    public static long ParseRate(string text)
+    {
+        var rate = ParseSize(text, "--bwlimit");
+        return rate >= 1024 ? rate : throw new UsageException($"--bwlimit must be at least 1K (bytes per second), not '{text}'");
     }
 
     public static long ParseSize(string text, string optionName)

@@ -261,6 +261,7 @@ public static class ConfigLoader
     private static string Expected(PropertyInfo property) => property.Name switch
     {
         nameof(PipelineConfig.ChunkSize) => "'auto' or a size such as 256K, 1M",
+        nameof(PipelineConfig.BandwidthLimit) => "a rate in bytes per second such as 500K, 10M",
         nameof(TransportConfig.Name) => "a transport name (letters, digits, '.', '_', '-')",
         nameof(SendConfig.Peer) => "a peer ID (32 base32 characters, as 'peerflow id' prints it)",
         _ => "in the expected form",

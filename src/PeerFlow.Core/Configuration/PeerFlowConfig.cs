@@ -81,6 +81,10 @@ public sealed class PipelineConfig
     [Range(1, 1024)]
     public int? Capacity { get; set; }
 
+    [Description("Send at most this many bytes per second on the wire (after compression), e.g. '500K', '10M'; absent: no limit.")]
+    [RegularExpression("^[0-9]+[KkMmGg]?$")]
+    public string? BandwidthLimit { get; set; }
+
     [Description("Seconds without any sign of the peer before its connection counts as lost.")]
     [Range(0.1, 86400.0)]
     public double? PeerTimeoutSeconds { get; set; }

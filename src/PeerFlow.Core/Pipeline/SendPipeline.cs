@@ -32,6 +32,7 @@ internal sealed partial class SendPipeline
     private readonly CompressionGovernor _governor;
     private readonly TransferSession _session;
     private readonly VerdictBook? _verdicts;
+    private readonly BandwidthLimit? _limit;
     private readonly Lock _failuresLock = new();
     private readonly List<TransferFailure> _failures = [];
     private ActionBlock<SendItem>? _writer;
@@ -56,6 +57,7 @@ internal sealed partial class SendPipeline
         _observer = observer;
         _fault = fault;
         _governor = new CompressionGovernor(options.Compression);
+        _limit = options.BandwidthLimit is { } rate ? new BandwidthLimit(rate, options.ChunkSize.MaxChunk + Protocol.ProtocolConstants.FrameHeaderLength + Protocol.ProtocolConstants.DataHeaderLength) : null;
     }
 
     /// <summary>The compression decisions of this transfer.</summary>
@@ -92,6 +94,18 @@ internal sealed partial class SendPipeline
 
     /// <summary>Runs until every entry is sent (and <see cref="TransferEnd"/> written) or the first error.</summary>
     public async Task RunAsync()
+    {
+        try
+        {
+            await RunBlocksAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _limit?.Dispose();
+        }
+    }
+
+    private async Task RunBlocksAsync()
     {
         var token = _fault.Token;
         _writer = new ActionBlock<SendItem>(WriteAsync, Options(1, _options.Capacity * 2, token));
@@ -268,6 +282,10 @@ internal sealed partial class SendPipeline
         {
             // While either side holds a pause, no data frame goes out.
             await _session.WaitWhilePausedAsync(_fault.Token).ConfigureAwait(false);
+            if (_limit is not null)
+            {
+                await _limit.WaitAsync(((ChunkItem)item).Data.Length, _fault.Token).ConfigureAwait(false);
+            }
         }
 
         await _connection.EnterOutputAsync(_fault.Token).ConfigureAwait(false);

@@ -56,7 +56,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
         var effective = options;
         if (options.Compression != CompressionMode.None && !capabilities.Contains(ProtocolConstants.CapabilityLz4))
         {
-            effective = new SendOptions { Compression = CompressionMode.None, ChunkSize = options.ChunkSize, Readers = options.Readers, Capacity = options.Capacity, Pool = options.Pool };
+            effective = new SendOptions { Compression = CompressionMode.None, ChunkSize = options.ChunkSize, Readers = options.Readers, Capacity = options.Capacity, Pool = options.Pool, BandwidthLimit = options.BandwidthLimit, Timing = options.Timing };
         }
 
         var supportsSession = capabilities.Contains(ProtocolConstants.CapabilityResume);

@@ -18,6 +18,12 @@ public sealed class SendOptions
     /// <summary>Chunks each pipeline block may hold; memory in flight is about 3 x this x the chunk size.</summary>
     public int Capacity { get; init; } = 4;
 
+    /// <summary>
+    /// At most this many bytes per second of data frames (after compression: what goes on the wire), or null for no
+    /// limit. Paced by a token bucket refilled every 50 ms (<see cref="Pipeline.BandwidthLimit"/>).
+    /// </summary>
+    public long? BandwidthLimit { get; init; }
+
     /// <summary>How long the peer may take to answer the handshake and the offer.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(15);
 

@@ -17,6 +17,7 @@ internal static class CopyCommand
         var links = new Option<bool>("--links") { Description = "Copy symbolic links below the sources as links (only those whose target stays inside DEST); without it they are skipped with a warning" };
         var command = new Command("copy", "Copy files and directories through the full pipeline inside this process") { paths, conflict, links };
         common.AddTo(command);
+        command.Options.Add(common.BandwidthLimit);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
             Warmup.Start();

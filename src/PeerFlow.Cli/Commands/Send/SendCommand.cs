@@ -23,6 +23,7 @@ internal static class SendCommand
         var links = new Option<bool>("--links") { Description = "Send symbolic links below the sources as links (the receiver must allow them: receive --allow-symlinks); without it they are skipped with a warning" };
         var command = new Command("send", "Send files and directories to a receiver (run it again after an interruption: it continues where it stopped)") { paths, to, reconnects, peer, links };
         common.AddTo(command);
+        command.Options.Add(common.BandwidthLimit);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
             // On the other core while this one loads the transport, walks the sources and connects.
