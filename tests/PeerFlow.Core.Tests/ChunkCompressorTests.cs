@@ -20,6 +20,29 @@ public sealed class ChunkCompressorTests
     }
 
     [Test]
+    public void HigherLevel_IsSmallerOnTheSameData_AndStillRoundTrips()
+    {
+        using var pool = new ChunkPool();
+        var random = new Random(7);
+        var text = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 20_000).Select(_ => $"event {random.Next(1000)} at {random.Next(100000)} ok\n")));
+        using var fast = ChunkCompressor.TryCompress(text, pool, level: 0);
+        using var high = ChunkCompressor.TryCompress(text, pool, level: 9);
+        Assert.That(high!.Length, Is.LessThan(fast!.Length));
+        using var plain = ChunkCompressor.Decompress(high.Span, text.Length, pool);
+        Assert.That(plain.Span.ToArray(), Is.EqualTo(text));
+    }
+
+    [Test]
+    public void ChunkUnderTheRawThreshold_IsSentRaw()
+    {
+        using var pool = new ChunkPool();
+        var text = Encoding.ASCII.GetBytes(new string('a', 4096));
+        Assert.That(ChunkCompressor.TryCompress(text, pool, rawBelow: 8192), Is.Null);
+        using var compressed = ChunkCompressor.TryCompress(text, pool, rawBelow: 4096);
+        Assert.That(compressed, Is.Not.Null);
+    }
+
+    [Test]
     public void RandomChunk_IsSentRaw()
     {
         using var pool = new ChunkPool();

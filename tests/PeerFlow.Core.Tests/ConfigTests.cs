@@ -70,7 +70,7 @@ public sealed class ConfigTests : FileSystemTest
         Assert.That(lines, Has.Count.EqualTo(9), string.Join("\n", lines));
         Assert.That(lines, Has.Some.Match(@"peerflow\.json:3: pipeline\.readers: must be between 1 and 64, not 0$"));
         Assert.That(lines, Has.Some.Match(@":4: pipeline\.compression: must be one of 'auto', 'lz4', 'none', not 'zstd'$"));
-        Assert.That(lines, Has.Some.Match(@":5: pipeline\.colour: unknown property; allowed here: chunkSize, compression, readers, capacity, bandwidthLimit, peerTimeoutSeconds, transport$"));
+        Assert.That(lines, Has.Some.Match(@":5: pipeline\.colour: unknown property; allowed here: chunkSize, compression, compressionLevel, rawBelow, readers, capacity, bandwidthLimit, peerTimeoutSeconds, transport$"));
         Assert.That(lines, Has.Some.Match(@":6: pipeline\.transport\.options\.socketBufferSize: must be a string"));
         Assert.That(lines, Has.Some.Match(@":8: send\.reconnects: must be a whole number, not the string ""5""$"));
         Assert.That(lines, Has.Some.Match(@":8: send\.peer: 'not-an-id' is not a peer ID"));
@@ -86,6 +86,8 @@ public sealed class ConfigTests : FileSystemTest
     [TestCase("[1, 2]", "the file must hold one JSON object")]
     [TestCase("{ \"pipeline\": { \"readers\": 2 ", "not valid JSON")]
     [TestCase("{ \"pipeline\": { \"chunkSize\": \"12Q\" } }", "pipeline.chunkSize: '12Q' is not 'auto' or a size such as 256K, 1M")]
+    [TestCase("{ \"pipeline\": { \"compressionLevel\": 2 } }", "pipeline.compressionLevel: LZ4 has levels 0 (fast) and 3 to 12 (high compression), not 2")]
+    [TestCase("{ \"pipeline\": { \"compressionLevel\": 13 } }", "pipeline.compressionLevel: must be between 0 and 12, not 13")]
     [TestCase("{ \"pipeline\": { \"bandwidthLimit\": \"fast\" } }", "pipeline.bandwidthLimit: 'fast' is not a rate in bytes per second such as 500K, 10M")]
     public void WrongShapes_AreErrors_NeverIgnored(string json, string expected)
     {

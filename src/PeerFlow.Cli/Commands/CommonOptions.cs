@@ -110,6 +110,8 @@ internal sealed partial class CommonOptions
         },
         ChunkSize = ParseChunkSize(Pick(result, ChunkSize, Config.Pipeline?.ChunkSize)),
         Readers = Config.Pipeline?.Readers ?? new SendOptions().Readers,
+        CompressionLevel = Config.Pipeline?.CompressionLevel ?? 0,
+        RawBelow = Config.Pipeline?.RawBelow is { } rawBelow ? (int)Math.Min(ParseSize(rawBelow, "pipeline.rawBelow"), int.MaxValue) : PeerFlow.Compression.ChunkCompressor.DefaultRawBelow,
         BandwidthLimit = Pick(result, BandwidthLimit, Config.Pipeline?.BandwidthLimit) is { } rate ? ParseRate(rate) : null,
         Capacity = Config.Pipeline?.Capacity ?? new SendOptions().Capacity,
     };

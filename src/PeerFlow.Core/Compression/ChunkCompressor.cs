@@ -14,13 +14,18 @@ public static class ChunkCompressor
     private const int SampleSize = 16 * 1024;
     private const int SampleThreshold = 128 * 1024;
 
+    /// <summary>The smallest chunk worth compressing by default; smaller ones are sent raw.</summary>
+    public const int DefaultRawBelow = 64;
+
     /// <summary>
-    /// Tries to compress <paramref name="source"/>. Returns a new buffer holding the LZ4 block when it is worth it,
-    /// otherwise <see langword="null"/> (send raw).
+    /// Tries to compress <paramref name="source"/> at LZ4 <paramref name="level"/> (0 fast, 3-12 high compression).
+    /// Returns a new buffer holding the LZ4 block when it is worth it, otherwise <see langword="null"/> (send raw):
+    /// chunks under <paramref name="rawBelow"/> bytes, incompressible ones, and any that would not shrink by 1/16.
     /// </summary>
-    public static ChunkBuffer? TryCompress(ReadOnlySpan<byte> source, ChunkPool pool)
+    public static ChunkBuffer? TryCompress(ReadOnlySpan<byte> source, ChunkPool pool, int level = 0, int rawBelow = DefaultRawBelow)
     {
-        if (source.Length < 64)
+        ArgumentNullException.ThrowIfNull(pool);
+        if (source.Length < Math.Max(rawBelow, 1))
         {
             return null;
         }
@@ -32,7 +37,7 @@ public static class ChunkCompressor
 
         var limit = source.Length - (source.Length >> 4);
         var target = pool.Rent(LZ4Codec.MaximumOutputSize(source.Length));
-        var written = LZ4Codec.Encode(source, target.Array, LZ4Level.L00_FAST);
+        var written = LZ4Codec.Encode(source, target.Array, (LZ4Level)level);
         if (written <= 0 || written > limit)
         {
             target.Dispose();

@@ -239,6 +239,11 @@ public static class ConfigLoader
             };
         }
 
+        if (property.Name is nameof(PipelineConfig.CompressionLevel) && value is long level and (1 or 2))
+        {
+            return $"LZ4 has levels 0 (fast) and 3 to 12 (high compression), not {level}";
+        }
+
         if (property.Name is nameof(SendConfig.Peer) && value is string id && !Security.PeerId.TryParse(id, out _))
         {
             return $"{Format(value)} is not a peer ID (32 base32 characters, as 'peerflow id' prints it)";
@@ -262,6 +267,7 @@ public static class ConfigLoader
     {
         nameof(PipelineConfig.ChunkSize) => "'auto' or a size such as 256K, 1M",
         nameof(PipelineConfig.BandwidthLimit) => "a rate in bytes per second such as 500K, 10M",
+        nameof(PipelineConfig.RawBelow) => "a size such as 512, 64K",
         nameof(TransportConfig.Name) => "a transport name (letters, digits, '.', '_', '-')",
         nameof(SendConfig.Peer) => "a peer ID (32 base32 characters, as 'peerflow id' prints it)",
         _ => "in the expected form",

@@ -73,6 +73,14 @@ public sealed class PipelineConfig
     [AllowedValues("auto", "lz4", "none")]
     public string? Compression { get; set; }
 
+    [Description("LZ4 level when compressing: 0 (fast, the default) or 3 to 12 (high compression: smaller output, much slower).")]
+    [Range(0, 12)]
+    public int? CompressionLevel { get; set; }
+
+    [Description("Chunks smaller than this are always sent raw, e.g. '64K' (default: 64 bytes).")]
+    [RegularExpression("^[0-9]+[KkMm]?$")]
+    public string? RawBelow { get; set; }
+
     [Description("Files read at the same time on the sending side.")]
     [Range(1, 64)]
     public int? Readers { get; set; }

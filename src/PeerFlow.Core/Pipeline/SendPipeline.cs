@@ -258,7 +258,7 @@ internal sealed partial class SendPipeline
                     return item;
                 }
 
-                var compressed = ChunkCompressor.TryCompress(chunk.Data.Span, _pool);
+                var compressed = ChunkCompressor.TryCompress(chunk.Data.Span, _pool, _options.CompressionLevel, _options.RawBelow);
                 if (compressed is not null)
                 {
                     chunk.Data.Dispose();

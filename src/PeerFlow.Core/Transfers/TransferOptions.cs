@@ -12,6 +12,16 @@ public sealed class SendOptions
 
     public ChunkSizePolicy ChunkSize { get; init; } = ChunkSizePolicy.Default;
 
+    /// <summary>LZ4 level: 0 (fast, the default) or 3 to 12 (high compression: smaller, much slower to compress).</summary>
+    public int CompressionLevel
+    {
+        get;
+        init => field = value is 0 or (>= 3 and <= 12) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "LZ4 levels are 0 (fast) and 3 to 12");
+    }
+
+    /// <summary>Chunks smaller than this are sent raw, never compressed.</summary>
+    public int RawBelow { get; init; } = PeerFlow.Compression.ChunkCompressor.DefaultRawBelow;
+
     /// <summary>Files read at the same time.</summary>
     public int Readers { get; init; } = 2;
 
