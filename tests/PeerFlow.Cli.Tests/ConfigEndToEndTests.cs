@@ -123,4 +123,24 @@ public sealed class ConfigEndToEndTests : FileSystemTest
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain(expected));
     }
+
+    [Test]
+    public async Task ExcludeAndInclude_FromTheCommandLineAndTheFile_LeaveOutWhatTheySay()
+    {
+        var root = Dir.Combine("src", "project");
+        foreach (var file in new[] { "a.txt", "b.tmp", "keep.tmp", "cache/c.bin", "notes/n.md" })
+        {
+            TestTrees.WriteFile(Path.Combine(root, file), 100);
+        }
+
+        var config = Write("filters.json", "{ \"pipeline\": { \"exclude\": [\"cache/\"] } }");
+        var (code, _, stderr) = await PeerFlowProcess.RunAsync("copy", root, Dest, "--config", config, "--exclude", "*.tmp", "--exclude", "*.md", "--include", "keep.tmp");
+        Assert.That(code, Is.Zero, stderr);
+        var arrived = Directory.GetFiles(Path.Combine(Dest, "project"), "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(Path.Combine(Dest, "project"), f)).ToList();
+        Assert.That(arrived, Is.EquivalentTo(new[] { "a.txt", "keep.tmp" }));
+
+        var bad = await PeerFlowProcess.RunAsync("copy", root, Dest, "--exclude", "[oops");
+        Assert.That(bad.ExitCode, Is.EqualTo(2));
+        Assert.That(bad.Stderr, Does.Contain("'[oops' has a '[' without its ']'"));
+    }
 }

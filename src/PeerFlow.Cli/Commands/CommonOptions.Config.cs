@@ -13,6 +13,25 @@ internal sealed partial class CommonOptions
 {
     public Option<string?> ConfigFile { get; } = new("--config") { Description = "A configuration file (JSON, see 'peerflow config schema'); options given here override it" };
 
+    public Option<string[]> Exclude { get; } = new("--exclude") { Description = $"Leave out what matches this gitignore-style pattern below each source (repeatable; also {Files.PathFilter.IgnoreFileName} in a source directory)", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+
+    public Option<string[]> Include { get; } = new("--include") { Description = "Send what matches this pattern even if an --exclude matches it (repeatable)", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+
+    /// <summary>The --exclude/--include rules and the file's pipeline.exclude/include, the command line's last (so they win).</summary>
+    public Files.PathFilter Filter(ParseResult result)
+    {
+        try
+        {
+            return Files.PathFilter.From(
+                [.. Config.Pipeline?.Exclude ?? [], .. result.GetValue(Exclude) ?? []],
+                [.. Config.Pipeline?.Include ?? [], .. result.GetValue(Include) ?? []]);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException($"--exclude/--include: {ex.Message}");
+        }
+    }
+
     /// <summary>The configuration file's content (empty without --config), once <see cref="LoadConfig"/> ran.</summary>
     public PeerFlowConfig Config { get; private set; } = new();
 

@@ -97,6 +97,12 @@ public sealed class PipelineConfig
     [Range(0.1, 86400.0)]
     public double? PeerTimeoutSeconds { get; set; }
 
+    [Description("gitignore-style patterns of what to leave out below each source (send, copy); a source directory's .peerflowignore adds its own.")]
+    public List<string>? Exclude { get; set; }
+
+    [Description("Patterns sent even if an exclude pattern matches them.")]
+    public List<string>? Include { get; set; }
+
     [Description("The transport plugin and its own options.")]
     public TransportConfig? Transport { get; set; }
 }

@@ -9,6 +9,7 @@ namespace PeerFlow.Files;
 public sealed class SourceSet
 {
     private readonly List<(string FullPath, string Name, bool IsDirectory)> _roots = [];
+    private readonly Dictionary<string, PathFilter> _filters = new(StringComparer.Ordinal);
     private (long Files, long Directories, long Bytes)? _totals;
 
     /// <summary>
@@ -17,9 +18,10 @@ public sealed class SourceSet
     /// followed, as the user named it.
     /// </summary>
     /// <exception cref="ArgumentException">A path does not exist, has no name (e.g. '/'), or two roots share a name.</exception>
-    public SourceSet(IEnumerable<string> paths, bool includeLinks = false)
+    public SourceSet(IEnumerable<string> paths, bool includeLinks = false, PathFilter? filter = null)
     {
         IncludeLinks = includeLinks;
+        Filter = filter ?? PathFilter.None;
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
@@ -42,6 +44,18 @@ public sealed class SourceSet
             }
 
             _roots.Add((full, name, isDirectory));
+            var ignoreFile = Path.Join(full, PathFilter.IgnoreFileName);
+            if (isDirectory && File.Exists(ignoreFile))
+            {
+                try
+                {
+                    _filters[full] = Filter.WithIgnoreFile(File.ReadAllLines(ignoreFile));
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+                {
+                    throw new ArgumentException($"{ignoreFile}: {ex.Message}", ex);
+                }
+            }
         }
 
         if (_roots.Count == 0)
@@ -54,6 +68,12 @@ public sealed class SourceSet
 
     /// <summary>Symbolic links below the roots are sent as links.</summary>
     public bool IncludeLinks { get; }
+
+    /// <summary>
+    /// What below each directory root is left out (<see cref="PathFilter"/>), after the rules of the root's own
+    /// <see cref="PathFilter.IgnoreFileName"/> if it has one. Roots themselves are always sent: the user named them.
+    /// </summary>
+    public PathFilter Filter { get; }
 
     /// <summary>The full paths of the roots, in the order given.</summary>
     public IReadOnlyList<string> RootPaths => _roots.ConvertAll(r => r.FullPath);
@@ -99,7 +119,7 @@ public sealed class SourceSet
             yield return ToEntry(info, name);
             if (isDirectory)
             {
-                foreach (var entry in Walk(fullPath, name, collectWarnings))
+                foreach (var entry in Walk(fullPath, name, _filters.GetValueOrDefault(fullPath, Filter), collectWarnings))
                 {
                     yield return entry;
                 }
@@ -107,8 +127,9 @@ public sealed class SourceSet
         }
     }
 
-    private IEnumerable<SourceEntry> Walk(string directory, string relative, bool collectWarnings)
+    private IEnumerable<SourceEntry> Walk(string directory, string relative, PathFilter filter, bool collectWarnings)
     {
+        var rootPrefix = relative.Length + 1;
         var pending = new Stack<(string Full, string Relative)>();
         pending.Push((directory, relative));
         while (pending.Count > 0)
@@ -134,6 +155,11 @@ public sealed class SourceSet
             foreach (var child in children)
             {
                 var childRelative = rel + "/" + child.Name;
+                if (!filter.IsEmpty && filter.Excludes(childRelative[rootPrefix..], child is DirectoryInfo && (child.Attributes & FileAttributes.ReparsePoint) == 0))
+                {
+                    continue;
+                }
+
                 // The link bit comes from the lstat the enumeration already did; LinkTarget would cost a readlink per entry.
                 if ((child.Attributes & FileAttributes.ReparsePoint) != 0)
                 {

@@ -18,6 +18,8 @@ internal static class CopyCommand
         var command = new Command("copy", "Copy files and directories through the full pipeline inside this process") { paths, conflict, links };
         common.AddTo(command);
         command.Options.Add(common.BandwidthLimit);
+        command.Options.Add(common.Exclude);
+        command.Options.Add(common.Include);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
             Warmup.Start();
@@ -27,7 +29,7 @@ internal static class CopyCommand
                 throw new UsageException("copy needs at least one source and a destination: peerflow copy PATH... DEST");
             }
 
-            var sources = SendCommand.Sources(all[..^1], result.GetValue(links));
+            var sources = SendCommand.Sources(all[..^1], result.GetValue(links), common.Filter(result));
             var receive = new ReceiveOptions { Destination = all[^1], OnConflict = CommonOptions.ParseConflict(CommonOptions.PickText(result, conflict, common.Config.Receive?.OnConflict)), AllowSymlinks = result.GetValue(links) };
             var options = common.SendOptions(result);
             var transport = common.ResolveTransport(result, "loopback");

@@ -24,6 +24,8 @@ internal static class SendCommand
         var command = new Command("send", "Send files and directories to a receiver (run it again after an interruption: it continues where it stopped)") { paths, to, reconnects, peer, links };
         common.AddTo(command);
         command.Options.Add(common.BandwidthLimit);
+        command.Options.Add(common.Exclude);
+        command.Options.Add(common.Include);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
             // On the other core while this one loads the transport, walks the sources and connects.
@@ -32,7 +34,7 @@ internal static class SendCommand
             var identity = LoadIdentityInBackground(result, common, renderer);
             var address = CommonOptions.Pick(result, to, file?.To) ?? throw new UsageException("where to send is missing: --to HOST:PORT (or send.to in --config)");
             var endPoint = EndPointParser.Parse(address, "--to");
-            var sources = Sources(result.GetValue(paths)!, CommonOptions.Switch(result, links, file?.Links));
+            var sources = Sources(result.GetValue(paths)!, CommonOptions.Switch(result, links, file?.Links), common.Filter(result));
             var retries = CommonOptions.Pick(result, reconnects, file?.Reconnects);
             if (retries is < 0 or > 1000)
             {
@@ -129,11 +131,11 @@ internal static class SendCommand
         };
     }
 
-    public static SourceSet Sources(IEnumerable<string> paths, bool links = false)
+    public static SourceSet Sources(IEnumerable<string> paths, bool links = false, PathFilter? filter = null)
     {
         try
         {
-            return new SourceSet(paths, links);
+            return new SourceSet(paths, links, filter);
         }
         catch (ArgumentException ex)
         {
