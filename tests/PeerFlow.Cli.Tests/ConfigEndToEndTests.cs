@@ -110,6 +110,14 @@ public sealed class ConfigEndToEndTests : FileSystemTest
         Assert.That(one.ExitCode, Is.Zero, one.Stderr);
         Assert.That(one.Stdout, Does.Contain("run: 1 jobs, 1 succeeded, 0 failed"));
 
+        var json = await PeerFlowProcess.RunAsync("run", jobs, "mirror", "--output", "json");
+        Assert.That(json.ExitCode, Is.Zero, json.Stderr);
+        using (var last = System.Text.Json.JsonDocument.Parse(json.Stdout.Trim().Split('\n')[^1]))
+        {
+            Assert.That(last.RootElement.GetProperty("event").GetString(), Is.EqualTo("run"));
+            Assert.That(last.RootElement.GetProperty("succeeded").GetInt32(), Is.EqualTo(1));
+        }
+
         var unknown = await PeerFlowProcess.RunAsync("run", jobs, "nope");
         Assert.That(unknown.ExitCode, Is.EqualTo(2));
         Assert.That(unknown.Stderr, Does.Contain("has no job named 'nope' (it has: mirror, offsite, mirror-lz4)"));

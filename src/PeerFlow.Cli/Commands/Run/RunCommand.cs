@@ -84,13 +84,20 @@ internal static class RunCommand
             }
 
             var succeeded = outcomes.Count(o => o.Code == ExitCodes.Success);
+            var skipped = selected.Count - outcomes.Count;
+            var json = result.GetValue(output) == "json";
             foreach (var (name, code) in outcomes)
             {
-                Console.Out.WriteLine($"job {name}: {(code == ExitCodes.Success ? "done" : code == ExitCodes.Cancelled ? "cancelled" : "FAILED")} (exit {code})");
+                var state = code == ExitCodes.Success ? "done" : code == ExitCodes.Cancelled ? "cancelled" : "FAILED";
+                Console.Out.WriteLine(json
+                    ? System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object> { ["event"] = "job", ["name"] = name, ["result"] = state.ToLowerInvariant(), ["exitCode"] = code }, RunJson.Default.DictionaryStringObject)
+                    : $"job {name}: {state} (exit {code})");
             }
 
-            var skipped = selected.Count - outcomes.Count;
-            Console.Out.WriteLine($"run: {selected.Count} jobs, {succeeded} succeeded, {outcomes.Count - succeeded} failed{(skipped > 0 ? $", {skipped} not run" : "")}");
+            var summary = $"run: {selected.Count} jobs, {succeeded} succeeded, {outcomes.Count - succeeded} failed{(skipped > 0 ? $", {skipped} not run" : "")}";
+            Console.Out.WriteLine(json
+                ? System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object> { ["event"] = "run", ["jobs"] = selected.Count, ["succeeded"] = succeeded, ["failed"] = outcomes.Count - succeeded, ["notRun"] = skipped, ["message"] = summary }, RunJson.Default.DictionaryStringObject)
+                : summary);
             return outcomes.Any(o => o.Code == ExitCodes.Cancelled) || skipped > 0 ? ExitCodes.Cancelled
                 : outcomes.Any(o => o.Code == ExitCodes.UsageError) ? ExitCodes.UsageError
                 : succeeded == outcomes.Count ? ExitCodes.Success : ExitCodes.TransferFailed;
@@ -137,3 +144,9 @@ internal static class RunCommand
         return merged;
     }
 }
+
+/// <summary>Source-generated JSON for the run's summary events (no reflection at run time).</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, object>))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(int))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+internal sealed partial class RunJson : System.Text.Json.Serialization.JsonSerializerContext;
