@@ -214,4 +214,47 @@ public sealed class SecurityTests : FileSystemTest
             Assert.That(error!.Message, Does.Contain("did not complete the handshake"));
         }
     }
+
+    [Test]
+    public async Task ProcessesStartingAtOnceOnAFreshHome_AllGetTheSameIdentity_AndOneCreatesIt()
+    {
+        var home = Dir.Combine("fresh-home");
+        using var start = new ManualResetEventSlim();
+        var loads = Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            start.Wait();
+            return PeerIdentity.LoadOrCreate(home);
+        })).ToList();
+        start.Set();
+        var identities = await Task.WhenAll(loads);
+        try
+        {
+            Assert.That(identities.Select(i => i.Id).Distinct().Count(), Is.EqualTo(1));
+            Assert.That(identities.Count(i => i.Created), Is.EqualTo(1));
+            Assert.That(Directory.GetFiles(home).Select(Path.GetFileName), Is.EquivalentTo(new[] { "identity.key", "identity.crt" }), "no temporary files left");
+        }
+        finally
+        {
+            foreach (var identity in identities)
+            {
+                identity.Dispose();
+            }
+        }
+    }
+
+    [Test]
+    public void MissingCertificate_IsMadeAgainFromTheKey_KeepingThePeerId()
+    {
+        var home = Dir.Combine("home");
+        PeerId id;
+        using (var first = PeerIdentity.LoadOrCreate(home))
+        {
+            id = first.Id;
+        }
+
+        File.Delete(Path.Combine(home, "identity.crt"));
+        using var again = PeerIdentity.LoadOrCreate(home);
+        Assert.That(again.Id, Is.EqualTo(id));
+        Assert.That(again.Created, Is.False);
+    }
 }

@@ -48,31 +48,75 @@ public sealed class PeerIdentity : IDisposable
             ? home
             : Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData, Environment.SpecialFolderOption.Create), "peerflow");
 
-    /// <summary>Loads the identity kept in <paramref name="home"/>, creating it there if there is none.</summary>
+    /// <summary>
+    /// Loads the identity kept in <paramref name="home"/>, creating it there if there is none. Safe when several
+    /// processes start at once on a fresh home (a receiver and its sender): the key is put in place with an atomic,
+    /// no-overwrite move, so exactly one of them creates it and the others load that one. A missing certificate is
+    /// made again from the key (the peer ID, a hash of the key, stays the same).
+    /// </summary>
     /// <exception cref="IOException">The files exist but cannot be read, or the key is not private to its owner.</exception>
     public static PeerIdentity LoadOrCreate(string? home = null)
     {
         home = Path.GetFullPath(home ?? DefaultHome());
         var keyPath = Path.Join(home, KeyFile);
         var certificatePath = Path.Join(home, CertificateFile);
-        if (File.Exists(keyPath) && File.Exists(certificatePath))
+        var created = File.Exists(keyPath) ? false : TryCreate(home, keyPath, certificatePath);
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(keyPath) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
         {
-            if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(keyPath) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
-            {
-                throw new IOException($"'{keyPath}' is readable by others; PeerFlow will not use a private key that is not private (chmod 600 it)");
-            }
-
-            return new PeerIdentity(Load(certificatePath, keyPath), created: false, home);
+            throw new IOException($"'{keyPath}' is readable by others; PeerFlow will not use a private key that is not private (chmod 600 it)");
         }
 
+        // Another process may have put the key in place a moment ago and be writing the certificate.
+        for (var waited = 0; !File.Exists(certificatePath) && waited < 2000; waited += 50)
+        {
+            Thread.Sleep(50);
+        }
+
+        if (!File.Exists(certificatePath))
+        {
+            using var key = ECDsa.Create();
+            key.ImportFromPem(File.ReadAllText(keyPath));
+            PlaceAtomically(certificatePath, SelfSigned(key), overwrite: true);
+        }
+
+        return new PeerIdentity(Load(certificatePath, keyPath), created, home);
+    }
+
+    /// <summary>Creates a key and certificate; false when another process put its key in place first.</summary>
+    private static bool TryCreate(string home, string keyPath, string certificatePath)
+    {
         Files.PrivateDirectory.Create(home);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var temporaryKey = keyPath + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        WritePrivate(temporaryKey, key.ExportPkcs8PrivateKeyPem());
+        try
+        {
+            File.Move(temporaryKey, keyPath, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(keyPath))
+        {
+            File.Delete(temporaryKey);
+            return false;
+        }
+
+        PlaceAtomically(certificatePath, SelfSigned(key), overwrite: true);
+        return true;
+    }
+
+    private static string SelfSigned(ECDsa key)
+    {
         var request = new CertificateRequest("CN=PeerFlow peer", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
-        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(100));
-        WritePrivate(keyPath, key.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(certificatePath, created.ExportCertificatePem());
-        return new PeerIdentity(Load(certificatePath, keyPath), created: true, home);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(100));
+        return certificate.ExportCertificatePem();
+    }
+
+    /// <summary>Written beside and renamed into place: a reader sees the whole file or none.</summary>
+    private static void PlaceAtomically(string path, string text, bool overwrite)
+    {
+        var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        File.WriteAllText(temporary, text);
+        File.Move(temporary, path, overwrite);
     }
 
     private static X509Certificate2 Load(string certificatePath, string keyPath)
