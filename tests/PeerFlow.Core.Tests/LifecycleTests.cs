@@ -50,7 +50,9 @@ public sealed class LifecycleTests : FileSystemTest
         await Eventually.WaitUntilAsync(() => pair.Sender.Current == TransferState.Paused);
         Assert.That(pair.Sender.Changes.Last().Reason, Is.EqualTo("paused by the receiver"));
 
-        // Frames already in flight still arrive; then nothing more (unpaused, all 48 MiB would go in a blink).
+        // Frames already in flight still arrive; then nothing more (unpaused, all 48 MiB would go in a blink). The
+        // pause can take hold before the first progress report (every 250 ms, paused or not): wait for one.
+        await Eventually.WaitUntilAsync(() => pair.Sender.Last is not null);
         var before = await Eventually.WaitUntilSteadyAsync(() => pair.Sender.Last!.BytesDone);
         Assert.That(before, Is.LessThan(48 << 20), "the sender sends nothing while the receiver holds a pause");
 
