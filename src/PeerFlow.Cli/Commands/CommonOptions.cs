@@ -109,11 +109,11 @@ internal sealed partial class CommonOptions
             _ => CompressionMode.Auto,
         },
         ChunkSize = ParseChunkSize(Pick(result, ChunkSize, Config.Pipeline?.ChunkSize)),
-        Readers = Config.Pipeline?.Readers ?? new SendOptions().Readers,
+        Readers = Config.Pipeline?.Readers ?? Transfers.SendOptions.DefaultReaders,
         CompressionLevel = Config.Pipeline?.CompressionLevel ?? 0,
         RawBelow = Config.Pipeline?.RawBelow is { } rawBelow ? (int)Math.Min(ParseSize(rawBelow, "pipeline.rawBelow"), int.MaxValue) : PeerFlow.Compression.ChunkCompressor.DefaultRawBelow,
         BandwidthLimit = Pick(result, BandwidthLimit, Config.Pipeline?.BandwidthLimit) is { } rate ? ParseRate(rate) : null,
-        Capacity = Config.Pipeline?.Capacity ?? new SendOptions().Capacity,
+        Capacity = Config.Pipeline?.Capacity ?? Transfers.SendOptions.DefaultCapacity,
     };
 
     public bool IsJson(ParseResult result) => result.GetValue(Output) == "json";

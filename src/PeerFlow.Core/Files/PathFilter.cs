@@ -115,7 +115,8 @@ public sealed class PathFilter
                     }
 
                     var set = text[(i + 1)..end];
-                    regex.Append('[').Append(set.StartsWith('!') ? "^" + Regex.Escape(set[1..]).Replace("\\-", "-", StringComparison.Ordinal) : Regex.Escape(set).Replace("\\-", "-", StringComparison.Ordinal)).Append(']');
+                    var complement = set.StartsWith('!');
+                    regex.Append(complement ? "[^" : "[").Append(Regex.Escape(complement ? set[1..] : set)).Append(']');
                     i = end;
                     break;
                 case '\\' when i + 1 < text.Length:

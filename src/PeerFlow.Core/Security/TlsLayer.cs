@@ -26,13 +26,19 @@ public static class TlsLayer
     /// Connects over <paramref name="transport"/> and runs the TLS handshake on the new connection, which is disposed
     /// if the handshake fails. <see cref="RemoteId"/> of the result says whom it reached.
     /// </summary>
-    public static async ValueTask<ITransportConnection> ConnectAsync(ITransportFactory transport, EndPoint endPoint, PeerIdentity identity, PeerId? expected, TransportOptions? options, CancellationToken cancellationToken)
+    public static ValueTask<ITransportConnection> ConnectAsync(ITransportFactory transport, EndPoint endPoint, PeerIdentity identity, PeerId? expected, TransportOptions? options, CancellationToken cancellationToken)
+        => ConnectAsync(transport, endPoint, Task.FromResult(identity), expected, options, cancellationToken);
+
+    /// <inheritdoc cref="ConnectAsync(ITransportFactory, EndPoint, PeerIdentity, PeerId?, TransportOptions?, CancellationToken)"/>
+    /// <remarks>The identity may still be loading: the transport connects meanwhile.</remarks>
+    public static async ValueTask<ITransportConnection> ConnectAsync(ITransportFactory transport, EndPoint endPoint, Task<PeerIdentity> identity, PeerId? expected, TransportOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(identity);
         var inner = await transport.ConnectAsync(endPoint, options, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await ConnectAsync(inner, identity, expected, cancellationToken).ConfigureAwait(false);
+            return await ConnectAsync(inner, await identity.ConfigureAwait(false), expected, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -22,11 +22,15 @@ public sealed class SendOptions
     /// <summary>Chunks smaller than this are sent raw, never compressed.</summary>
     public int RawBelow { get; init; } = PeerFlow.Compression.ChunkCompressor.DefaultRawBelow;
 
+    public const int DefaultReaders = 2;
+
+    public const int DefaultCapacity = 4;
+
     /// <summary>Files read at the same time.</summary>
-    public int Readers { get; init; } = 2;
+    public int Readers { get; init; } = DefaultReaders;
 
     /// <summary>Chunks each pipeline block may hold; memory in flight is about 3 x this x the chunk size.</summary>
-    public int Capacity { get; init; } = 4;
+    public int Capacity { get; init; } = DefaultCapacity;
 
     /// <summary>
     /// At most this many bytes per second of data frames (after compression: what goes on the wire), or null for no
@@ -73,7 +77,7 @@ public sealed class ReceiveOptions
     public ConflictPolicy OnConflict { get; init; } = ConflictPolicy.Rename;
 
     /// <summary>Chunks each pipeline block may hold.</summary>
-    public int Capacity { get; init; } = 4;
+    public int Capacity { get; init; } = SendOptions.DefaultCapacity;
 
     /// <summary>How long a peer may take to say hello and make its offer before it is dropped.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(15);

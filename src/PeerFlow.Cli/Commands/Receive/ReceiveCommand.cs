@@ -49,7 +49,7 @@ internal static class ReceiveCommand
                 IsTrusted = id => TrustedLater(id, home),
                 AllowPlaintext = insecure,
                 AllowSymlinks = CommonOptions.Switch(result, allowSymlinks, file?.AllowSymlinks),
-                Capacity = common.Config.Pipeline?.Capacity ?? new ReceiveOptions { Destination = "" }.Capacity,
+                Capacity = common.Config.Pipeline?.Capacity ?? SendOptions.DefaultCapacity,
                 MaxEntries = CommonOptions.Pick(result, maxEntries, file?.MaxEntries) is >= 1 and var entries ? entries : throw new UsageException("--max-entries must be at least 1"),
                 MaxDepth = CommonOptions.Pick(result, maxDepth, file?.MaxDepth) is >= 1 and <= 4096 and var depth ? depth : throw new UsageException("--max-depth must be between 1 and 4096"),
                 HandshakeTimeout = CommonOptions.Pick(result, handshakeTimeout, file?.HandshakeTimeoutSeconds) is >= 0.1 and <= 3600 and var seconds ? TimeSpan.FromSeconds(seconds) : throw new UsageException("--handshake-timeout must be between 0.1 and 3600 seconds"),

@@ -88,9 +88,10 @@ internal static class SendCommand
                 : throw new UsageException($"--peer: '{peer}' is not a peer ID (32 base32 characters, as 'peerflow id' prints it)");
         }
 
+        Func<CancellationToken, ValueTask<ITransportConnection>> plain = c => transport.ConnectAsync(endPoint, common.TransportOptions(), c);
         if (!TlsLayer.IsNeededFor(transport))
         {
-            return c => transport.ConnectAsync(endPoint, common.TransportOptions(), c);
+            return plain;
         }
 
         if (identity is null)
@@ -101,23 +102,13 @@ internal static class SendCommand
             }
 
             renderer.Warning("--insecure: this transfer is NOT encrypted and the receiver is NOT authenticated; anyone on the network path can read or change it");
-            return c => transport.ConnectAsync(endPoint, common.TransportOptions(), c);
+            return plain;
         }
 
         var announced = false;
         return async c =>
         {
-            var inner = await transport.ConnectAsync(endPoint, common.TransportOptions(), c).ConfigureAwait(false);
-            ITransportConnection connection;
-            try
-            {
-                connection = await TlsLayer.ConnectAsync(inner, await identity.ConfigureAwait(false), expected, c).ConfigureAwait(false);
-            }
-            catch
-            {
-                await inner.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
+            var connection = await TlsLayer.ConnectAsync(transport, endPoint, identity, expected, common.TransportOptions(), c).ConfigureAwait(false);
 
             if (!announced && TlsLayer.RemoteId(connection) is { } presented)
             {
