@@ -22,9 +22,25 @@ public sealed class ResumeEndToEndTests : FileSystemTest
             ["send", source, "--to", address, "--transport", "faulty", "--plugins-dir", PluginsDir, "--output", "json", .. extra],
             new Dictionary<string, string> { ["PEERFLOW_FAULTS"] = faults ?? "" });
 
-    private long PartialBytes() => Directory.Exists(StateDirectory)
-        ? Directory.GetFiles(StateDirectory, "*.part", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length)
-        : 0;
+    /// <summary>
+    /// Bytes in the receiver's partial files now. The receiver keeps working while they are counted: a file placed
+    /// (renamed away) meanwhile counts 0, a store removed meanwhile counts nothing.
+    /// </summary>
+    private long PartialBytes()
+    {
+        try
+        {
+            return new DirectoryInfo(StateDirectory).EnumerateFiles("*.part", SearchOption.AllDirectories).Sum(f =>
+            {
+                f.Refresh();
+                return f.Exists ? f.Length : 0;
+            });
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return 0;
+        }
+    }
 
     private static JsonElement Completed(string stdout)
     {
