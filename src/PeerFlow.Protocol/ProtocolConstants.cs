@@ -48,6 +48,15 @@ public static class ProtocolConstants
     /// <summary>Capability: pause, resume, cancel and heartbeat messages, resume keys and entry verdicts.</summary>
     public const string CapabilityResume = "resume";
 
+    /// <summary>Capability: a transfer may spread its data frames over extra data streams (<c>JoinStream</c>).</summary>
+    public const string CapabilityStreams = "streams";
+
+    /// <summary>Most extra data streams one transfer may use.</summary>
+    public const int MaxExtraStreams = 15;
+
+    /// <summary>Length of the token a receiver hands out for joining data streams to a transfer.</summary>
+    public const int StreamTokenLength = 16;
+
     /// <summary>Most verdicts one <see cref="Messages.EntryVerdicts"/> may carry (one per entry of a batch).</summary>
     public const int MaxVerdicts = MaxEntriesPerBatch;
 }

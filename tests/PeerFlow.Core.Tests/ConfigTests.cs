@@ -70,7 +70,7 @@ public sealed class ConfigTests : FileSystemTest
         Assert.That(lines, Has.Count.EqualTo(9), string.Join("\n", lines));
         Assert.That(lines, Has.Some.Match(@"peerflow\.json:3: pipeline\.readers: must be between 1 and 64, not 0$"));
         Assert.That(lines, Has.Some.Match(@":4: pipeline\.compression: must be one of 'auto', 'lz4', 'none', not 'zstd'$"));
-        Assert.That(lines, Has.Some.Match(@":5: pipeline\.colour: unknown property; allowed here: chunkSize, compression, compressionLevel, rawBelow, readers, capacity, bandwidthLimit, peerTimeoutSeconds, exclude, include, transport$"));
+        Assert.That(lines, Has.Some.Match(@":5: pipeline\.colour: unknown property; allowed here: chunkSize, compression, compressionLevel, rawBelow, readers, writers, streams, capacity, bandwidthLimit, peerTimeoutSeconds, exclude, include, transport$"));
         Assert.That(lines, Has.Some.Match(@":6: pipeline\.transport\.options\.socketBufferSize: must be a string"));
         Assert.That(lines, Has.Some.Match(@":8: send\.reconnects: must be a whole number, not the string ""5""$"));
         Assert.That(lines, Has.Some.Match(@":8: send\.peer: 'not-an-id' is not a peer ID"));

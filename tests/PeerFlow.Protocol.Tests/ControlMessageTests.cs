@@ -30,6 +30,11 @@ public sealed class ControlMessageTests
             new Heartbeat(),
             new CancelTransfer { Reason = "cancelled by the sender", DiscardPartial = true },
             new EntryVerdicts { UpTo = 300, Verdicts = [new EntryVerdict { Id = 3, Kind = VerdictKind.Have }, new EntryVerdict { Id = 7, Kind = VerdictKind.Resume, Offset = 1 << 30, PrefixHash = new byte[16] }] },
+            new TransferOffer { TransferId = new byte[16], Roots = ["a"], ExtraStreams = 3 },
+            new TransferReply { Accepted = true, RootNames = ["a"], ExtraStreams = 3, StreamToken = [.. Enumerable.Range(1, 16).Select(i => (byte)i)] },
+            new JoinStream { TransferId = new byte[16], Token = new byte[16], Stream = 2 },
+            new JoinReply { Accepted = true },
+            new JoinReply { Reason = "no such transfer" },
         ];
 
     private static byte[] Encode(ControlMessage message)

@@ -45,6 +45,8 @@ public sealed class DecoderFuzzTests
             new PauseTransfer { Reason = "x" },
             new CancelTransfer { Reason = "c", DiscardPartial = true },
             new EntryVerdicts { UpTo = 9, Verdicts = [new EntryVerdict { Id = 3, Kind = VerdictKind.Resume, Offset = 7, PrefixHash = new byte[16] }] },
+            new JoinStream { TransferId = new byte[16], Token = new byte[16], Stream = 1 },
+            new JoinReply { Accepted = false, Reason = "r" },
         ];
 
     [Test]

@@ -20,6 +20,8 @@ internal sealed partial class CommonOptions
 
     public Option<string?> BandwidthLimit { get; } = new("--bwlimit") { Description = "Send at most this many bytes per second on the wire, e.g. 500K, 10M (default: no limit)" };
 
+    public Option<int> Streams { get; } = new("--streams") { Description = "Spread the data over this many streams: extra TCP connections, or QUIC streams (1 to 16; the receiver may allow fewer)", DefaultValueFactory = _ => 1 };
+
     public Option<string> Output { get; } = new("--output") { Description = "Output format", DefaultValueFactory = _ => "text" };
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Show stack traces and debug logs" };
@@ -114,6 +116,9 @@ internal sealed partial class CommonOptions
         RawBelow = Config.Pipeline?.RawBelow is { } rawBelow ? (int)Math.Min(ParseSize(rawBelow, "pipeline.rawBelow"), int.MaxValue) : PeerFlow.Compression.ChunkCompressor.DefaultRawBelow,
         BandwidthLimit = Pick(result, BandwidthLimit, Config.Pipeline?.BandwidthLimit) is { } rate ? ParseRate(rate) : null,
         Capacity = Config.Pipeline?.Capacity ?? Transfers.SendOptions.DefaultCapacity,
+        Streams = Pick(result, Streams, Config.Pipeline?.Streams) is >= 1 and <= Protocol.ProtocolConstants.MaxExtraStreams + 1 and var streams
+            ? streams
+            : throw new UsageException($"--streams must be between 1 and {Protocol.ProtocolConstants.MaxExtraStreams + 1}"),
     };
 
     public bool IsJson(ParseResult result) => result.GetValue(Output) == "json";

@@ -85,6 +85,14 @@ public sealed class PipelineConfig
     [Range(1, 64)]
     public int? Readers { get; set; }
 
+    [Description("Receiving side: chunks decompressed at the same time before the writer, which writes each file in order.")]
+    [Range(1, 64)]
+    public int? Writers { get; set; }
+
+    [Description("Streams the data is spread over (send): 1 is the one connection; more opens extra TCP connections or QUIC streams, when the receiver agrees.")]
+    [Range(1, 16)]
+    public int? Streams { get; set; }
+
     [Description("Items each pipeline stage may hold (bounded capacity): the memory per stage is about this many chunks.")]
     [Range(1, 1024)]
     public int? Capacity { get; set; }
@@ -164,9 +172,13 @@ public sealed class ReceiveConfig
     [Description("Create the symbolic links a sender sends, each only if its target stays inside the destination.")]
     public bool? AllowSymlinks { get; set; }
 
-    [Description("Connections served at the same time.")]
+    [Description("Connections served at the same time (a transfer's extra data streams count).")]
     [Range(1, 10000)]
     public int? MaxConnections { get; set; }
+
+    [Description("Streams one transfer may use, its main connection included; a sender asking for more gets this many.")]
+    [Range(1, 16)]
+    public int? MaxStreams { get; set; }
 
     [Description("Days the data of an interrupted transfer is kept for the sender to resume it.")]
     [Range(0.0, 36500.0)]

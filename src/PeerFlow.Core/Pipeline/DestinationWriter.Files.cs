@@ -135,13 +135,22 @@ internal sealed partial class DestinationWriter
         if (offset == file.ResumeOffset)
         {
             file.Received = file.ResumeOffset;
+            file.Frontier = file.ResumeOffset;
             BytesAlreadyThere += file.ResumeOffset;
             _progress.Credit(file.ResumeOffset);
         }
-        else if (offset == 0 && file.Handle is not null)
+        else if (offset == 0)
         {
-            RandomAccess.SetLength(file.Handle, 0);
+            if (file.Handle is not null)
+            {
+                RandomAccess.SetLength(file.Handle, 0);
+            }
+
             file.Hasher.Reset();
+        }
+        else
+        {
+            throw new Protocol.ProtocolException($"the first data for '{file.DisplayPath}' is at offset {offset}; after a resume verdict it must be at {file.ResumeOffset} (continue) or 0 (start over)");
         }
 
         file.ResumeOffset = 0;

@@ -37,6 +37,8 @@ internal sealed partial class DestinationWriter
     private long _lastId = -1;
     private int _open;
     private long _fileEnds;
+    private TransferEnd? _transferEnd;
+    private readonly HashSet<uint> _aborted = [];
 
     /// <summary>Creates the writer; <paramref name="verdicts"/> is where the answer to each entry batch goes (null: verdicts are off).</summary>
     public DestinationWriter(string destination, ReceiveOptions options, PartialStore store, Action<ControlMessage>? verdicts, IReadOnlyDictionary<string, RootPlan> roots, ProgressTracker progress, ITransferObserver observer, DirectoryTree tree)
@@ -70,7 +72,13 @@ internal sealed partial class DestinationWriter
 
     public IReadOnlyList<TransferFailure> Failures => _failures;
 
-    /// <summary>Set once the sender's <see cref="TransferEnd"/> has been processed.</summary>
+    /// <summary>
+    /// Data frames come over several streams: a chunk may overtake another, and a file's (or the transfer's) end may
+    /// arrive before its last chunks. Without it, data must arrive in order (one stream).
+    /// </summary>
+    public bool MultiStream { get; init; }
+
+    /// <summary>Set once the sender's <see cref="TransferEnd"/> has been processed and every file is finished.</summary>
     public bool Completed { get; private set; }
 
     public void Declare(EntryBatch batch)
@@ -179,68 +187,34 @@ internal sealed partial class DestinationWriter
         }
     }
 
-    public void Write(ReceivedChunk chunk)
-    {
-        if (!_pending.TryGetValue(chunk.FileId, out var file))
-        {
-            throw new ProtocolException($"data for file id {chunk.FileId}, which is not declared or already finished");
-        }
-
-        var length = chunk.Data.Length;
-        if (file.ResumeOffset > 0 && file.Received == 0)
-        {
-            ResumeOrRestart(file, chunk.Offset);
-        }
-
-        if (chunk.Offset != file.Received)
-        {
-            throw new ProtocolException($"data for '{file.DisplayPath}' at offset {chunk.Offset}, expected {file.Received} (gap or overlap)");
-        }
-
-        if (file.Received + length > file.Entry.Size)
-        {
-            throw new ProtocolException($"more data for '{file.DisplayPath}' than the {file.Entry.Size} bytes announced");
-        }
-
-        file.Received += length;
-        if (file.Discard)
-        {
-            return;
-        }
-
-        try
-        {
-            EnsureOpen(file);
-            FileCalls.Write(file.Handle!, chunk.Data.Span, chunk.Offset);
-            file.Hasher.Append(chunk.Data.Span);
-            _progress.AddBytes(length);
-        }
-        catch (IOException ex) when (FileCalls.IsDiskFull(ex))
-        {
-            // Every file after this one would fail the same way: stop the transfer, keep what arrived for a resume.
-            throw new IOException($"the receiver's disk is full: cannot write '{file.DisplayPath}' ({ex.Message})", ex);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Discard(file, $"cannot write: {ex.Message}");
-        }
-    }
-
     public void Finish(FileEnd end)
     {
-        if (!_pending.Remove(end.Id, out var file))
+        if (!_pending.TryGetValue(end.Id, out var file) || file.End is not null)
         {
             throw new ProtocolException($"end of file id {end.Id}, which is not declared or already finished");
         }
 
         _fileEnds++;
+        if (MultiStream && end.Length == file.Entry.Size && file.Received < file.Entry.Size && !(file.ResumeOffset > 0 && file.Received == 0 && file.ResumeOffset == file.Entry.Size))
+        {
+            // Its last chunks are still on their way on other streams: finished when they arrive.
+            file.End = end;
+            return;
+        }
+
+        FinishNow(file, end);
+    }
+
+    private void FinishNow(IncomingFile file, FileEnd end)
+    {
+        _pending.Remove(end.Id);
         if (file.ResumeOffset > 0 && file.Received == 0)
         {
             // No data at all: the sender accepted a prefix that is the whole file.
             ResumeOrRestart(file, file.ResumeOffset);
         }
 
-        if (end.Length != file.Received || file.Received != file.Entry.Size)
+        if (end.Length != file.Received || file.Received != file.Entry.Size || file.Frontier != file.Received && !file.Discard)
         {
             throw new ProtocolException($"'{file.DisplayPath}' ended after {file.Received} bytes; {end.Length} were sent and {file.Entry.Size} announced");
         }
@@ -288,9 +262,16 @@ internal sealed partial class DestinationWriter
 
     public void Abort(FileAbort abort)
     {
-        if (!_pending.Remove(abort.Id, out var file))
+        if (!_pending.Remove(abort.Id, out var file) || file.End is not null)
         {
             throw new ProtocolException($"abort of file id {abort.Id}, which is not declared or already finished");
+        }
+
+        if (MultiStream)
+        {
+            // Chunks of it may still be on their way on other streams: they are dropped when they arrive.
+            _aborted.Add(abort.Id);
+            _held -= file.Ahead?.Release() ?? 0;
         }
 
         Discard(file, $"the sender could not read it: {SafePath.Printable(abort.Reason)}");
@@ -298,15 +279,29 @@ internal sealed partial class DestinationWriter
 
     public void Complete(TransferEnd end)
     {
-        if (_pending.Count > 0)
-        {
-            throw new ProtocolException($"the transfer ended with {_pending.Count} file(s) unfinished");
-        }
-
         if (end.Files != _fileEnds)
         {
             throw new ProtocolException($"the sender reports {end.Files} files, {_fileEnds} were received");
         }
+
+        if (_pending.Count > 0)
+        {
+            if (MultiStream && _pending.Values.All(f => f.End is not null))
+            {
+                // The last chunks are still on their way on other streams.
+                _transferEnd = end;
+                return;
+            }
+
+            throw new ProtocolException($"the transfer ended with {_pending.Count} file(s) unfinished");
+        }
+
+        CompleteNow();
+    }
+
+    private void CompleteNow()
+    {
+        _transferEnd = null;
 
         // Children first: writing into a directory changes its modification time.
         for (var i = _directories.Count - 1; i >= 0; i--)
@@ -334,8 +329,10 @@ internal sealed partial class DestinationWriter
     {
         foreach (var file in _pending.Values)
         {
+            _held -= file.Ahead?.Release() ?? 0;
             if (keepPartial)
             {
+                KeepHashedPart(file);
                 CloseOnly(file);
             }
             else

@@ -29,7 +29,17 @@ internal sealed class IncomingFile(EntryInfo entry, string finalPath, string dis
 
     public XxHash128 Hasher { get; } = new();
 
+    /// <summary>Bytes of the file that arrived, in whatever order (with several streams, chunks may overtake each other).</summary>
     public long Received { get; set; }
+
+    /// <summary>Bytes from the start of the file that are written and hashed, with no gap before them.</summary>
+    public long Frontier { get; set; }
+
+    /// <summary>Chunks that arrived ahead of <see cref="Frontier"/> (several streams only); null until one does.</summary>
+    public ChunkReassembly? Ahead { get; set; }
+
+    /// <summary>The sender's end of this file, when it arrived before all of the file's data (several streams only).</summary>
+    public FileEnd? End { get; set; }
 
     /// <summary>Bytes of a partial file from an earlier attempt, offered to the sender to continue after (0: none).</summary>
     public long ResumeOffset { get; set; }

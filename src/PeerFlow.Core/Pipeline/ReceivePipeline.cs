@@ -12,9 +12,12 @@ using PeerFlow.Transfers;
 namespace PeerFlow.Pipeline;
 
 /// <summary>
-/// The receiver's dataflow: frame loop (transport) → decompress (LZ4, ordered) → demultiplex by file id and offset
-/// and write (<see cref="DestinationWriter"/>). The frame loop copies each payload out of the connection's buffer
-/// into a pooled chunk once; bounded blocks push back on the frame loop, and through it on the sender.
+/// The receiver's dataflow: frame loops (one per stream) → decompress (LZ4, in parallel, ordered) → demultiplex by
+/// file id and offset and write (<see cref="DestinationWriter"/>). A frame loop copies each payload out of the
+/// connection's buffer into a pooled chunk once; bounded blocks push back on the frame loops, and through them on the
+/// sender. The main connection carries control messages and data; extra streams (<see cref="AddStream"/>) carry data
+/// only. A data stream's chunk waits until the main connection has declared its file, so the writer always sees a
+/// declaration before its data.
 /// </summary>
 internal sealed class ReceivePipeline
 {
@@ -25,8 +28,14 @@ internal sealed class ReceivePipeline
     private readonly TransferSession _session;
     private readonly bool _lz4;
     private readonly int _capacity;
+    private readonly int _decoders;
+    private readonly Lock _streamsLock = new();
+    private readonly List<Task> _streams = [];
+    private readonly DeclaredWatermark _declared = new();
+    private ITargetBlock<ReceiveItem>? _head;
+    private bool _sealed;
 
-    public ReceivePipeline(FrameConnection connection, TransferSession session, DestinationWriter writer, ChunkPool pool, PipelineFault fault, bool lz4, int capacity)
+    public ReceivePipeline(FrameConnection connection, TransferSession session, DestinationWriter writer, ChunkPool pool, PipelineFault fault, bool lz4, int capacity, int decoders = 1)
     {
         _connection = connection;
         _session = session;
@@ -35,6 +44,27 @@ internal sealed class ReceivePipeline
         _fault = fault;
         _lz4 = lz4;
         _capacity = capacity;
+        _decoders = Math.Max(1, decoders);
+    }
+
+    /// <summary>
+    /// Starts reading data frames from an extra stream; the task ends when the sender closes it (or the transfer
+    /// fails). Null once the main connection has ended the transfer: no stream can join any more.
+    /// </summary>
+    public Task? AddStream(FrameConnection stream)
+    {
+        lock (_streamsLock)
+        {
+            if (_sealed || _head is null)
+            {
+                return null;
+            }
+
+            var head = _head;
+            var loop = Task.Run(() => DataLoopAsync(stream, head, _fault.Token));
+            _streams.Add(loop);
+            return loop;
+        }
     }
 
     /// <summary>Runs until the sender's <see cref="TransferEnd"/> is processed, or the first error.</summary>
@@ -42,13 +72,20 @@ internal sealed class ReceivePipeline
     public async Task RunAsync(Func<Exception?, bool> keepPartial)
     {
         var token = _fault.Token;
-        var decompress = new TransformBlock<ReceiveItem, ReceiveItem>(Decompress, Options(_capacity, token));
+        var decompress = new TransformBlock<ReceiveItem, ReceiveItem>(Decompress, Options(_capacity * _decoders, token, _decoders));
         var write = new ActionBlock<ReceiveItem>(Write, Options(_capacity, token));
         decompress.LinkTo(write, new DataflowLinkOptions { PropagateCompletion = true });
+        lock (_streamsLock)
+        {
+            _head = decompress;
+        }
+
         var frames = Task.Run(() => FrameLoopAsync(decompress, token), token);
         try
         {
             await frames.ConfigureAwait(false);
+            await WhenStreamsEndAsync().ConfigureAwait(false);
+            decompress.Complete();
             await write.Completion.ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -59,7 +96,7 @@ internal sealed class ReceivePipeline
         if (token.IsCancellationRequested || !_writer.Completed)
         {
             decompress.Complete();
-            await Tasks.WhenAllQuietly(frames, decompress.Completion, write.Completion).ConfigureAwait(false);
+            await Tasks.WhenAllQuietly(frames, WhenStreamsEndAsync(), decompress.Completion, write.Completion).ConfigureAwait(false);
             _pool.ReclaimAll();
             _writer.Cleanup(keepPartial(_fault.Error));
             _fault.ThrowIfFaulted(CancellationToken.None);
@@ -67,20 +104,48 @@ internal sealed class ReceivePipeline
         }
     }
 
-    private static ExecutionDataflowBlockOptions Options(int capacity, CancellationToken token) => new()
+    private static ExecutionDataflowBlockOptions Options(int capacity, CancellationToken token, int parallelism = 1) => new()
     {
-        MaxDegreeOfParallelism = 1,
+        MaxDegreeOfParallelism = parallelism,
         BoundedCapacity = capacity,
         CancellationToken = token,
-        SingleProducerConstrained = true,
+        EnsureOrdered = true,
     };
+
+    /// <summary>Stops streams from joining and waits for the ones that did to end.</summary>
+    private Task WhenStreamsEndAsync()
+    {
+        lock (_streamsLock)
+        {
+            _sealed = true;
+            return Task.WhenAll(_streams);
+        }
+    }
 
     private async Task FrameLoopAsync(ITargetBlock<ReceiveItem> head, CancellationToken token)
     {
         try
         {
             await _connection.ReadFramesAsync(frame => OnFrameAsync(frame, head, token), token).ConfigureAwait(false);
-            head.Complete();
+        }
+        catch (Exception ex)
+        {
+            _fault.Report(ex);
+            throw;
+        }
+        finally
+        {
+            // Data still waiting on other streams for a declaration will not get one: let the writer say so.
+            _declared.Close();
+        }
+    }
+
+    /// <summary>An extra stream: data frames (and heartbeats) until the sender closes it.</summary>
+    private async Task DataLoopAsync(FrameConnection stream, ITargetBlock<ReceiveItem> head, CancellationToken token)
+    {
+        try
+        {
+            await stream.ReadFramesAsync(frame => OnStreamFrameAsync(frame, head, token), token, endAtClose: true).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -89,21 +154,65 @@ internal sealed class ReceivePipeline
         }
     }
 
+    private ValueTask<bool> OnStreamFrameAsync(Frame frame, ITargetBlock<ReceiveItem> head, CancellationToken token)
+    {
+        if (frame.Type != FrameType.Data)
+        {
+            return ControlMessageSerializer.Deserialize(frame.Payload) is Heartbeat
+                ? ValueTask.FromResult(true)
+                : throw new ProtocolException("a data stream carries only data frames and heartbeats");
+        }
+
+        var chunk = CopyChunk(frame);
+        return _declared.Covers(chunk.FileId) ? PostAsync(chunk, head, token) : WaitAndPostAsync(chunk, head, token);
+    }
+
+    private async ValueTask<bool> WaitAndPostAsync(ReceivedChunk chunk, ITargetBlock<ReceiveItem> head, CancellationToken token)
+    {
+        try
+        {
+            await _declared.WaitAsync(chunk.FileId, token).ConfigureAwait(false);
+        }
+        catch
+        {
+            chunk.Data.Dispose();
+            throw;
+        }
+
+        return await PostAsync(chunk, head, token).ConfigureAwait(false);
+    }
+
+    private static async ValueTask<bool> PostAsync(ReceiveItem item, ITargetBlock<ReceiveItem> head, CancellationToken token)
+    {
+        if (!await head.SendAsync(item, token).ConfigureAwait(false))
+        {
+            (item as ReceivedChunk)?.Data.Dispose();
+            throw new OperationCanceledException(token);
+        }
+
+        return true;
+    }
+
+    private ReceivedChunk CopyChunk(Frame frame)
+    {
+        if (frame.IsCompressed && !_lz4)
+        {
+            throw new ProtocolException("compressed data frame, but LZ4 was not negotiated");
+        }
+
+        // The payload lives in the connection's buffer only until the next await: copy it out first.
+        var data = _pool.Rent((int)frame.Payload.Length);
+        frame.Payload.CopyTo(data.Array.AsSpan());
+        return new ReceivedChunk(frame.FileId, frame.Offset, frame.OriginalLength, data, frame.IsCompressed);
+    }
+
     private async ValueTask<bool> OnFrameAsync(Frame frame, ITargetBlock<ReceiveItem> head, CancellationToken token)
     {
         ReceiveItem item;
         var more = true;
         if (frame.Type == FrameType.Data)
         {
-            if (frame.IsCompressed && !_lz4)
-            {
-                throw new ProtocolException("compressed data frame, but LZ4 was not negotiated");
-            }
-
-            // The payload lives in the connection's buffer only until the next await: copy it out first.
-            var data = _pool.Rent((int)frame.Payload.Length);
-            frame.Payload.CopyTo(data.Array.AsSpan());
-            item = new ReceivedChunk(frame.FileId, frame.Offset, frame.OriginalLength, data, frame.IsCompressed);
+            item = CopyChunk(frame);
         }
         else
         {
@@ -134,10 +243,11 @@ internal sealed class ReceivePipeline
             item = new ReceivedControl(message);
         }
 
-        if (!await head.SendAsync(item, token).ConfigureAwait(false))
+        await PostAsync(item, head, token).ConfigureAwait(false);
+        if (item is ReceivedControl { Message: EntryBatch { Entries: [.., var last] } })
         {
-            (item as ReceivedChunk)?.Data.Dispose();
-            throw new OperationCanceledException(token);
+            // Posted first, announced after: a data stream's chunk for these files follows their declaration.
+            _declared.Advance(last.Id);
         }
 
         return more;
@@ -177,11 +287,7 @@ internal sealed class ReceivePipeline
             switch (item)
             {
                 case ReceivedChunk chunk:
-                    using (chunk.Data)
-                    {
-                        _writer.Write(chunk);
-                    }
-
+                    _writer.Write(chunk);
                     break;
                 case ReceivedControl { Message: EntryBatch batch }:
                     _writer.Declare(batch);

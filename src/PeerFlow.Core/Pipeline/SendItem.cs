@@ -31,4 +31,10 @@ internal sealed class ChunkItem(uint fileId, long offset, ChunkBuffer data) : Se
     public ChunkBuffer Data { get; set; } = data;
 
     public bool Compressed { get; set; }
+
+    /// <summary>
+    /// Every chunk of this file goes on the same stream: its first chunk must reach the receiver first (after a
+    /// resume verdict, where the file starts tells the receiver whether the sender continues or starts over).
+    /// </summary>
+    public bool Pinned { get; init; }
 }

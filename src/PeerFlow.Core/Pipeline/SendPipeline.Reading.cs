@@ -54,7 +54,7 @@ internal sealed partial class SendPipeline
                         }
 
                         hasher.Append(buffer.Span);
-                        var chunk = new ChunkItem(entry.Id, sent, buffer);
+                        var chunk = new ChunkItem(entry.Id, sent, buffer) { Pinned = verdict is { Kind: VerdictKind.Resume } };
                         buffer = null;
                         await SendAsync(head, chunk, token, chunk.Data).ConfigureAwait(false);
                     }

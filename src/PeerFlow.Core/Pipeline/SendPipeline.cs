@@ -12,9 +12,10 @@ namespace PeerFlow.Pipeline;
 
 /// <summary>
 /// The sender's dataflow: enumerate → read (a bounded set of readers, hashing as they read) → compress (LZ4, ordered)
-/// → write frames. The enumerator declares entries in batches before their files reach the readers, so every data
-/// frame follows the declaration of its file on the wire. Every block is bounded; memory in flight is about
-/// (readers + 3 x capacity) chunks whatever the size or number of files.
+/// → write frames, on one connection or spread over several streams (each chunk to the stream with the shortest
+/// queue; control messages on the main connection). The enumerator declares entries in batches before their files
+/// reach the readers, so every data frame follows the declaration of its file. Every block is bounded; memory in
+/// flight is about (readers + (2 + 2 x streams) x capacity) chunks whatever the size or number of files.
 /// </summary>
 internal sealed partial class SendPipeline
 {
@@ -35,19 +36,22 @@ internal sealed partial class SendPipeline
     private readonly BandwidthLimit? _limit;
     private readonly Lock _failuresLock = new();
     private readonly List<TransferFailure> _failures = [];
-    private ActionBlock<SendItem>? _writer;
-    private long _unflushed;
-    private long _lastFlush;
+    private readonly StreamOutput[] _outputs;
+    private int _nextOutput;
     private long _files;
     private long _directories;
     private long _bytes;
     private long _unchanged;
     private long _alreadyThere;
 
-    /// <summary>Creates the pipeline; with <paramref name="verdicts"/>, each file waits for the receiver's verdict before it is read.</summary>
-    public SendPipeline(FrameConnection connection, TransferSession session, VerdictBook? verdicts, SourceSet sources, SendOptions options, ChunkPool pool, ProgressTracker progress, ITransferObserver observer, PipelineFault fault)
+    /// <summary>
+    /// Creates the pipeline; with <paramref name="verdicts"/>, each file waits for the receiver's verdict before it is
+    /// read; <paramref name="dataStreams"/> are extra streams the receiver accepted, which carry data frames only.
+    /// </summary>
+    public SendPipeline(FrameConnection connection, TransferSession session, VerdictBook? verdicts, SourceSet sources, SendOptions options, ChunkPool pool, ProgressTracker progress, ITransferObserver observer, PipelineFault fault, IReadOnlyList<FrameConnection>? dataStreams = null)
     {
         _connection = connection;
+        _outputs = [new StreamOutput(connection), .. (dataStreams ?? []).Select(s => new StreamOutput(s))];
         _session = session;
         _verdicts = verdicts;
         _sources = sources;
@@ -108,13 +112,19 @@ internal sealed partial class SendPipeline
     private async Task RunBlocksAsync()
     {
         var token = _fault.Token;
-        _writer = new ActionBlock<SendItem>(WriteAsync, Options(1, _options.Capacity * 2, token));
-        ITargetBlock<SendItem> head = _writer;
+        foreach (var output in _outputs)
+        {
+            output.Block = new ActionBlock<SendItem>(item => WriteAsync(item, output), Options(1, _options.Capacity * 2, token));
+        }
+
+        // One stream: straight to its writer. Several: a router picks each chunk's stream.
+        ITargetBlock<SendItem> tail = _outputs.Length == 1 ? _outputs[0].Block! : new ActionBlock<SendItem>(RouteAsync, Options(1, 1, token));
+        ITargetBlock<SendItem> head = tail;
         TransformBlock<SendItem, SendItem>? compress = null;
         if (_options.Compression != CompressionMode.None)
         {
             compress = new TransformBlock<SendItem, SendItem>(Compress, Options(1, _options.Capacity, token));
-            compress.LinkTo(_writer, new DataflowLinkOptions { PropagateCompletion = true });
+            compress.LinkTo(tail, new DataflowLinkOptions { PropagateCompletion = true });
             head = compress;
         }
 
@@ -124,7 +134,17 @@ internal sealed partial class SendPipeline
         try
         {
             await producer.ConfigureAwait(false);
-            await _writer.Completion.ConfigureAwait(false);
+            await tail.Completion.ConfigureAwait(false);
+            if (_outputs.Length > 1)
+            {
+                foreach (var output in _outputs)
+                {
+                    output.Block!.Complete();
+                }
+
+                await Task.WhenAll(_outputs.Select(o => o.Block!.Completion)).ConfigureAwait(false);
+                await CloseDataStreamsAsync(token).ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {
@@ -136,7 +156,12 @@ internal sealed partial class SendPipeline
             // Let every block finish what it is doing before the buffers they dropped are taken back.
             readers.Complete();
             head.Complete();
-            await Tasks.WhenAllQuietly(producer, readers.Completion, compress?.Completion, _writer.Completion).ConfigureAwait(false);
+            foreach (var output in _outputs)
+            {
+                output.Block!.Complete();
+            }
+
+            await Tasks.WhenAllQuietly([producer, readers.Completion, compress?.Completion, tail.Completion, .. _outputs.Select(o => o.Block!.Completion)]).ConfigureAwait(false);
             _pool.ReclaimAll();
             _fault.ThrowIfFaulted(CancellationToken.None);
         }
@@ -276,7 +301,7 @@ internal sealed partial class SendPipeline
         }
     }
 
-    private async Task WriteAsync(SendItem item)
+    private async Task WriteAsync(SendItem item, StreamOutput stream)
     {
         if (item is ChunkItem)
         {
@@ -288,24 +313,25 @@ internal sealed partial class SendPipeline
             }
         }
 
-        await _connection.EnterOutputAsync(_fault.Token).ConfigureAwait(false);
+        var connection = stream.Connection;
+        await connection.EnterOutputAsync(_fault.Token).ConfigureAwait(false);
         try
         {
-            var output = _connection.Output;
+            var output = connection.Output;
             switch (item)
             {
                 case ChunkItem chunk:
                     using (chunk.Data)
                     {
                         FrameWriter.WriteData(output, chunk.FileId, chunk.Offset, chunk.OriginalLength, chunk.Data.Span, chunk.Compressed);
-                        _unflushed += chunk.Data.Length;
+                        stream.Unflushed += chunk.Data.Length;
                         _progress.AddBytes(chunk.OriginalLength);
                     }
 
                     break;
                 case ControlItem control:
                     FrameWriter.WriteControl(output, control.Message);
-                    _unflushed += 64;
+                    stream.Unflushed += 64;
                     if (control.Completes is { } file)
                     {
                         _progress.AddFile();
@@ -320,12 +346,12 @@ internal sealed partial class SendPipeline
             // per small file; the time bound keeps a stalled source from holding small frames back for long.
             var now = Environment.TickCount64;
             // With verdicts, readers wait for the answer to each batch: it must not sit in our buffer.
-            if (_unflushed >= FlushThreshold || item is ControlItem { Message: TransferEnd } || (_verdicts is not null && item is ControlItem { Message: EntryBatch })
-                || (_writer!.InputCount == 0 && now - _lastFlush >= FlushInterval))
+            if (stream.Unflushed >= FlushThreshold || item is ControlItem { Message: TransferEnd } || (_verdicts is not null && item is ControlItem { Message: EntryBatch })
+                || (stream.Block!.InputCount == 0 && now - stream.LastFlush >= FlushInterval))
             {
-                _unflushed = 0;
-                _lastFlush = now;
-                await _connection.FlushAsync(_fault.Token).ConfigureAwait(false);
+                stream.Unflushed = 0;
+                stream.LastFlush = now;
+                await connection.FlushAsync(_fault.Token).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -335,7 +361,7 @@ internal sealed partial class SendPipeline
         }
         finally
         {
-            _connection.ExitOutput();
+            connection.ExitOutput();
         }
     }
 }

@@ -182,9 +182,9 @@ public sealed class FrameConnection
     /// <summary>
     /// Hands every frame to <paramref name="onFrame"/> until it returns <see langword="false"/>. A frame's payload is
     /// valid only until the handler's first await, so the handler copies what it keeps before awaiting anything.
-    /// Throws when the input ends first.
+    /// Throws when the input ends first, unless <paramref name="endAtClose"/> and it ends between two frames.
     /// </summary>
-    public async Task ReadFramesAsync(Func<Frame, ValueTask<bool>> onFrame, CancellationToken cancellationToken)
+    public async Task ReadFramesAsync(Func<Frame, ValueTask<bool>> onFrame, CancellationToken cancellationToken, bool endAtClose = false)
     {
         while (true)
         {
@@ -204,6 +204,12 @@ public sealed class FrameConnection
 
             if (result.IsCompleted)
             {
+                if (endAtClose && buffer.IsEmpty)
+                {
+                    Input.AdvanceTo(buffer.End);
+                    return;
+                }
+
                 throw new TransportException(TransportError.ConnectionReset, "the connection closed in the middle of the transfer");
             }
 

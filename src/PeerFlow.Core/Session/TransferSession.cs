@@ -21,6 +21,7 @@ internal sealed class TransferSession : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Channel<ControlMessage> _outbox = Channel.CreateUnbounded<ControlMessage>(new UnboundedChannelOptions { SingleReader = true });
     private TaskCompletionSource _gate = Open();
+    private (FrameConnection Stream, bool Heartbeats, bool Watch)[] _extraStreams = [];
     private Task? _loop;
     private Task? _pump;
     private bool _pausedHere;
@@ -54,6 +55,18 @@ internal sealed class TransferSession : IAsyncDisposable
             {
                 return _pausedHere || _pausedByPeer;
             }
+        }
+    }
+
+    /// <summary>
+    /// Covers an extra data stream too: <paramref name="heartbeats"/> on the side that writes it (so the peer can
+    /// tell a quiet stream from a dead one), <paramref name="watch"/> on the side that reads it.
+    /// </summary>
+    public void AddStream(FrameConnection stream, bool heartbeats, bool watch)
+    {
+        lock (_lock)
+        {
+            _extraStreams = [.. _extraStreams, (stream, heartbeats, watch)];
         }
     }
 
@@ -194,31 +207,52 @@ internal sealed class TransferSession : IAsyncDisposable
         using var stop = cancellationToken.UnsafeRegister(static t => ((PeriodicTimer)t!).Dispose(), timer);
         while (await timer.WaitForNextTickAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            if (_frames.InputIdle > _timing.PeerTimeout)
+            if (!await CheckAsync(_frames, heartbeats: true, watch: true, cancellationToken).ConfigureAwait(false))
             {
-                Silence = new TransportException(TransportError.TimedOut, $"no sign of the peer for {_timing.PeerTimeout.TotalSeconds:0.#} s (connection stalled or peer gone)");
-                _frames.Connection.Abort(Silence);
                 return;
             }
 
-            // Only when the output is free: a writer blocked on a full connection is not quiet, just slowed down.
-            if (_frames.OutputIdle >= _timing.HeartbeatInterval && _frames.TryEnterOutput())
+            foreach (var (stream, heartbeats, watch) in Volatile.Read(ref _extraStreams))
             {
-                try
-                {
-                    Protocol.Framing.FrameWriter.WriteControl(_frames.Output, new Heartbeat());
-                    await _frames.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception)
+                if (!await CheckAsync(stream, heartbeats, watch, cancellationToken).ConfigureAwait(false))
                 {
                     return;
                 }
-                finally
-                {
-                    _frames.ExitOutput();
-                }
             }
         }
+    }
+
+    /// <summary>One connection's watchdog and heartbeat; false once the session is over for it.</summary>
+    private async ValueTask<bool> CheckAsync(FrameConnection frames, bool heartbeats, bool watch, CancellationToken cancellationToken)
+    {
+        if (watch && frames.InputIdle > _timing.PeerTimeout)
+        {
+            Silence = new TransportException(TransportError.TimedOut, $"no sign of the peer for {_timing.PeerTimeout.TotalSeconds:0.#} s (connection stalled or peer gone)");
+            _frames.Connection.Abort(Silence);
+            frames.Connection.Abort(Silence);
+            return false;
+        }
+
+        // Only when the output is free: a writer blocked on a full connection is not quiet, just slowed down.
+        if (heartbeats && frames.OutputIdle >= _timing.HeartbeatInterval && frames.TryEnterOutput())
+        {
+            try
+            {
+                Protocol.Framing.FrameWriter.WriteControl(frames.Output, new Heartbeat());
+                await frames.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The main connection failing ends the session; an extra stream's failure shows up in the pipeline.
+                return frames != _frames;
+            }
+            finally
+            {
+                frames.ExitOutput();
+            }
+        }
+
+        return true;
     }
 
     private static TaskCompletionSource Open()

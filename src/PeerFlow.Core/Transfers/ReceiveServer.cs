@@ -38,44 +38,43 @@ public sealed partial class ReceiveServer
         _once = once;
         Warmup.Start();
         Resume.PartialStore.CleanStale(Path.GetFullPath(_options.Destination), _options.PartialMaxAge);
+        // Connections are served side by side even in once mode: a transfer's extra data streams arrive as
+        // connections of their own while it runs.
+        using var accepting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var outcome = new TaskCompletionSource<TransferResult?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var running = new List<Task>();
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
+            while (!accepting.IsCancellationRequested)
             {
                 ITransportConnection? connection;
                 try
                 {
-                    connection = await _listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+                    connection = await _listener.AcceptAsync(accepting.Token).ConfigureAwait(false);
+                    if (connection is null)
+                    {
+                        break;
+                    }
+
+                    running.RemoveAll(t => t.IsCompleted);
+                    await _slots.WaitAsync(accepting.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
                     break;
                 }
 
-                if (connection is null)
-                {
-                    break;
-                }
-
-                if (once)
-                {
-                    var (started, result) = await HandleAsync(connection, cancellationToken).ConfigureAwait(false);
-                    if (started)
-                    {
-                        return result;
-                    }
-
-                    continue;
-                }
-
-                running.RemoveAll(t => t.IsCompleted);
-                await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
                 running.Add(Task.Run(async () =>
                 {
                     try
                     {
-                        await HandleAsync(connection, cancellationToken).ConfigureAwait(false);
+                        var (started, result, error) = await HandleAsync(connection, cancellationToken).ConfigureAwait(false);
+                        if (once && started)
+                        {
+                            // The one transfer of once mode is over: stop accepting, report its outcome.
+                            _ = error is null ? outcome.TrySetResult(result) : outcome.TrySetException(error);
+                            await accepting.CancelAsync().ConfigureAwait(false);
+                        }
                     }
                     finally
                     {
@@ -89,6 +88,11 @@ public sealed partial class ReceiveServer
             await Task.WhenAll(running).ConfigureAwait(false);
         }
 
+        if (outcome.Task.IsCompleted)
+        {
+            return await outcome.Task.ConfigureAwait(false);
+        }
+
         if (cancellationToken.IsCancellationRequested && (once || _interrupted > 0))
         {
             throw new OperationCanceledException(cancellationToken);
@@ -97,7 +101,11 @@ public sealed partial class ReceiveServer
         return null;
     }
 
-    private async Task<(bool Started, TransferResult? Result)> HandleAsync(ITransportConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Serves one connection. Started: a transfer got past its handshake and ended (with <paramref name="cancellationToken"/>
+    /// not cancelled); then the result, or in once mode the error that ended it (otherwise reported here).
+    /// </summary>
+    private async Task<(bool Started, TransferResult? Result, Exception? Error)> HandleAsync(ITransportConnection connection, CancellationToken cancellationToken)
     {
         var observer = new StartWatcher(_observers());
         var peer = connection.RemoteEndPoint?.ToString() ?? "?";
@@ -105,10 +113,16 @@ public sealed partial class ReceiveServer
         {
             try
             {
-                var result = await TransferReceiver.ReceiveAsync(connection, _options, observer, cancellationToken).ConfigureAwait(false);
+                var result = await TransferReceiver.ServeAsync(connection, _options, observer, cancellationToken, control: null, acceptsJoins: true).ConfigureAwait(false);
+                if (result is null)
+                {
+                    // A data stream of a transfer that its own connection reports on.
+                    return (false, null, null);
+                }
+
                 LogTransferDone(peer, result.Files, result.Bytes, result.Failures.Count);
                 observer.OnEnded(result, null);
-                return (true, result);
+                return (true, result, null);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -117,12 +131,7 @@ public sealed partial class ReceiveServer
                     Interlocked.Increment(ref _interrupted);
                 }
 
-                if (_once)
-                {
-                    throw;
-                }
-
-                return (observer.Started, null);
+                return (false, null, null);
             }
             catch (Exception ex) when (observer.Started && ex is TransportException or TimeoutException)
             {
@@ -130,7 +139,7 @@ public sealed partial class ReceiveServer
                 // continue it, so the one transfer of once mode is not over yet.
                 LogConnectionLost(peer, ex.Message);
                 observer.OnConnectionLost(ex);
-                return (false, null);
+                return (false, null, null);
             }
             catch (Exception ex)
             {
@@ -140,13 +149,13 @@ public sealed partial class ReceiveServer
                     if (_once)
                     {
                         // The caller reports it: it is the outcome of the one transfer it waited for.
-                        throw;
+                        return (true, null, ex);
                     }
 
                     observer.OnEnded(null, ex);
                 }
 
-                return (false, null);
+                return (false, null, null);
             }
         }
     }

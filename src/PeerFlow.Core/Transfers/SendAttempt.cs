@@ -10,9 +10,15 @@ using PeerFlow.Transports;
 namespace PeerFlow.Transfers;
 
 /// <summary>One attempt of a send over one connection; <see cref="TransferSender"/> makes another after a connection loss.</summary>
-/// <remarks>Every attempt of one send offers the same transfer id, so a receiver knows a reconnect from another sender.</remarks>
-internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, ProgressTracker progress, byte[]? resumeKey)
+/// <remarks>
+/// Every attempt of one send offers the same transfer id, so a receiver knows a reconnect from another sender.
+/// Extra data streams are new connections made with <c>connectAgain</c> (null: only a multiplexed connection's own
+/// streams), opened after the receiver accepted them.
+/// </remarks>
+internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, ProgressTracker progress, byte[]? resumeKey, Func<CancellationToken, ValueTask<ITransportConnection>>? connectAgain)
 {
+    private readonly List<ITransportConnection> _streams = [];
+
     /// <summary>The receiver accepted the offer and data started to flow.</summary>
     public bool Started { get; private set; }
 
@@ -38,6 +44,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
                     TotalBytes = bytes,
                     ChunkSize = options.ChunkSize.MaxChunk,
                     ResumeKey = resumeKey,
+                    ExtraStreams = connectAgain is not null || connection is IMultiplexedTransportConnection ? options.Streams - 1 : 0,
                 };
                 await frames.SendControlAsync(offer, handshake.Token).ConfigureAwait(false);
                 reply = await frames.ReadControlAsync<TransferReply>(handshake.Token).ConfigureAwait(false);
@@ -53,6 +60,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
             throw new TransferRefusedException(reply.Reason ?? "no reason given");
         }
 
+        var dataStreams = await OpenStreamsAsync(connection, reply, capabilities, cancellationToken).ConfigureAwait(false);
         var effective = options;
         if (options.Compression != CompressionMode.None && !capabilities.Contains(ProtocolConstants.CapabilityLz4))
         {
@@ -61,6 +69,11 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
 
         var supportsSession = capabilities.Contains(ProtocolConstants.CapabilityResume);
         var session = new TransferSession(frames, state, options.Timing, supportsSession, "sender");
+        foreach (var stream in dataStreams)
+        {
+            session.AddStream(stream, heartbeats: true, watch: false);
+        }
+
         progress.Restart();
         progress.FilesTotal = files;
         progress.BytesTotal = bytes;
@@ -73,7 +86,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
         using var ownedPool = options.Pool is null ? new ChunkPool() : null;
         var pool = options.Pool ?? ownedPool!;
         var verdicts = reply.Verdicts && supportsSession ? new VerdictBook() : null;
-        var pipeline = new SendPipeline(frames, session, verdicts, sources, effective, pool, progress, observer, fault)
+        var pipeline = new SendPipeline(frames, session, verdicts, sources, effective, pool, progress, observer, fault, dataStreams)
         {
             PeerTakesLinks = capabilities.Contains(ProtocolConstants.CapabilitySymlinks),
         };
@@ -140,6 +153,76 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
             reply.RootNames ?? [],
             pipeline.BytesAlreadyThere,
             pipeline.Links);
+    }
+
+    /// <summary>
+    /// Opens the extra data streams the receiver accepted, all at once: new connections (checked to reach the same
+    /// peer ID as the main one before anything is sent) or new streams of a multiplexed connection. A stream that
+    /// cannot be opened or is refused is left out (with a warning); the transfer goes on with the others.
+    /// </summary>
+    private async Task<IReadOnlyList<FrameConnection>> OpenStreamsAsync(ITransportConnection connection, TransferReply reply, HashSet<string> capabilities, CancellationToken cancellationToken)
+    {
+        var count = Math.Min(reply.ExtraStreams, options.Streams - 1);
+        if (count <= 0 || reply.StreamToken is not { Length: ProtocolConstants.StreamTokenLength } || !capabilities.Contains(ProtocolConstants.CapabilityStreams))
+        {
+            return [];
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.HandshakeTimeout);
+        var opening = Enumerable.Range(1, count).Select(i => OpenStreamAsync(connection, reply.StreamToken, i, timeout.Token)).ToArray();
+        await Tasks.WhenAllQuietly(opening).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        var opened = new List<FrameConnection>();
+        foreach (var task in opening)
+        {
+            if (task.IsCompletedSuccessfully)
+            {
+                opened.Add(task.Result);
+            }
+            else
+            {
+                sources.Warnings.Add($"data stream not opened ({task.Exception?.InnerException?.Message ?? "timed out"}); sending over {1 + opening.Count(t => t.IsCompletedSuccessfully)} stream(s)");
+            }
+        }
+
+        return opened;
+    }
+
+    private async Task<FrameConnection> OpenStreamAsync(ITransportConnection connection, byte[] token, int number, CancellationToken cancellationToken)
+    {
+        var stream = connection is IMultiplexedTransportConnection multiplexed
+            ? await multiplexed.OpenStreamAsync(cancellationToken).ConfigureAwait(false)
+            : await connectAgain!(cancellationToken).ConfigureAwait(false);
+        lock (_streams)
+        {
+            _streams.Add(stream);
+        }
+
+        if (connection is not IMultiplexedTransportConnection && Security.TlsLayer.RemoteId(stream) != Security.TlsLayer.RemoteId(connection))
+        {
+            throw new ProtocolException($"a data stream reached peer ID {Security.TlsLayer.RemoteId(stream)?.ToString() ?? "(plaintext)"}, not the receiver's {Security.TlsLayer.RemoteId(connection)?.ToString() ?? "(plaintext)"}");
+        }
+
+        var frames = new FrameConnection(stream);
+        await Handshake.JoinAsync(frames, new JoinStream { TransferId = transferId, Token = token, Stream = number }, cancellationToken).ConfigureAwait(false);
+        return frames;
+    }
+
+    /// <summary>Closes the extra streams of this attempt.</summary>
+    public async ValueTask CloseStreamsAsync()
+    {
+        ITransportConnection[] streams;
+        lock (_streams)
+        {
+            streams = [.. _streams];
+            _streams.Clear();
+        }
+
+        foreach (var stream in streams)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private static async Task ThrowPeerReasonIfAnyAsync(FrameConnection frames, Task<TransferSummary> summaryTask)

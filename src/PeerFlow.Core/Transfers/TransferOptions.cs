@@ -29,6 +29,16 @@ public sealed class SendOptions
     /// <summary>Files read at the same time.</summary>
     public int Readers { get; init; } = DefaultReaders;
 
+    /// <summary>
+    /// Streams the data is spread over: 1 is the one connection; more opens extra TCP connections (or QUIC streams
+    /// of the same connection) that carry data frames only, when the receiver agrees (capability <c>streams</c>).
+    /// </summary>
+    public int Streams
+    {
+        get;
+        init => field = value is >= 1 and <= Protocol.ProtocolConstants.MaxExtraStreams + 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"streams must be 1 to {Protocol.ProtocolConstants.MaxExtraStreams + 1}");
+    } = 1;
+
     /// <summary>Chunks each pipeline block may hold; memory in flight is about 3 x this x the chunk size.</summary>
     public int Capacity { get; init; } = DefaultCapacity;
 
@@ -78,6 +88,12 @@ public sealed class ReceiveOptions
 
     /// <summary>Chunks each pipeline block may hold.</summary>
     public int Capacity { get; init; } = SendOptions.DefaultCapacity;
+
+    /// <summary>Chunks decompressed at the same time before the writer (which writes files in order, one chunk at a time).</summary>
+    public int Writers { get; init; } = 2;
+
+    /// <summary>Streams one transfer may use, its main connection included; a sender asking for more gets this many.</summary>
+    public int MaxStreams { get; init; } = 8;
 
     /// <summary>How long a peer may take to say hello and make its offer before it is dropped.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(15);

@@ -18,6 +18,15 @@ public static class TransferReceiver
     /// interrupted transfer received is kept (see <see cref="Resume.PartialStore"/>) for the sender's next attempt.
     /// </summary>
     public static async Task<TransferResult> ReceiveAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver? observer = null, CancellationToken cancellationToken = default, TransferControl? control = null)
+        => await ServeAsync(connection, options, observer, cancellationToken, control, acceptsJoins: false).ConfigureAwait(false)
+            ?? throw new ProtocolException("the connection was a data stream of another transfer, not a transfer");
+
+    /// <summary>
+    /// <see cref="ReceiveAsync"/> for a receiver that may also be reached by the extra data streams of its transfers
+    /// (<paramref name="acceptsJoins"/>: it serves a listener). Returns null when the connection was such a stream:
+    /// it has been served as part of its transfer.
+    /// </summary>
+    internal static async Task<TransferResult?> ServeAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver? observer, CancellationToken cancellationToken, TransferControl? control, bool acceptsJoins)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(options);
@@ -26,10 +35,10 @@ public static class TransferReceiver
         state.Changed += observer.OnStateChanged;
         using var cancel = control is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, control.Cancellation);
         var token = cancel?.Token ?? cancellationToken;
-        return await state.RunAsync(machine => SecureAndRunAsync(connection, options, observer, control, machine, token), token).ConfigureAwait(false);
+        return await state.RunAsync(machine => SecureAndRunAsync(connection, options, observer, control, machine, acceptsJoins, token), token).ConfigureAwait(false);
     }
 
-    private static async Task<TransferResult> SecureAndRunAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, CancellationToken cancellationToken)
+    private static async Task<TransferResult?> SecureAndRunAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, bool acceptsJoins, CancellationToken cancellationToken)
     {
         ITransportConnection secured;
         using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -47,16 +56,16 @@ public static class TransferReceiver
 
         if (secured == connection)
         {
-            return await RunAsync(connection, options, observer, control, state, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(connection, options, observer, control, state, acceptsJoins, cancellationToken).ConfigureAwait(false);
         }
 
         await using (secured.ConfigureAwait(false))
         {
-            return await RunAsync(secured, options, observer, control, state, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(secured, options, observer, control, state, acceptsJoins, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async Task<TransferResult> RunAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, CancellationToken cancellationToken)
+    private static async Task<TransferResult?> RunAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, bool acceptsJoins, CancellationToken cancellationToken)
     {
         var frames = new FrameConnection(connection);
         var destination = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Destination));
@@ -64,10 +73,9 @@ public static class TransferReceiver
         TransferSession? session = null;
         PartialStore? store = null;
         var discard = false;
+        StreamJoins.Joinable? joinable = null;
         try
         {
-            Directory.CreateDirectory(destination);
-            state.MoveTo(TransferState.Connecting);
             TransferOffer offer;
             HashSet<string> capabilities;
             using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -75,7 +83,16 @@ public static class TransferReceiver
                 handshake.CancelAfter(options.HandshakeTimeout);
                 try
                 {
-                    capabilities = await Handshake.AcceptAsync(frames, handshake.Token).ConfigureAwait(false);
+                    (capabilities, var join) = await Handshake.AcceptAsync(frames, handshake.Token).ConfigureAwait(false);
+                    if (join is not null)
+                    {
+                        // An extra data stream of a transfer this process is receiving, not a transfer of its own.
+                        await StreamJoins.ServeAsync(frames, join, Security.TlsLayer.RemoteId(connection), cancellationToken).ConfigureAwait(false);
+                        return null;
+                    }
+
+                    Directory.CreateDirectory(destination);
+                    state.MoveTo(TransferState.Connecting);
                     offer = await frames.ReadControlAsync<TransferOffer>(handshake.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -130,7 +147,11 @@ public static class TransferReceiver
             // Verdicts cost the sender a round trip per batch: only when they can save something.
             var verdicts = capabilities.Contains(ProtocolConstants.CapabilityResume)
                 && (store!.Previous is not null || (options.OnConflict == ConflictPolicy.Skip && plans.Values.Any(p => !p.Fresh)));
-            await frames.SendControlAsync(new TransferReply { Accepted = true, RootNames = [.. offer.Roots.Select(r => plans[r].StoredName)], Verdicts = verdicts }, cancellationToken).ConfigureAwait(false);
+            var extraStreams = capabilities.Contains(ProtocolConstants.CapabilityStreams) && (acceptsJoins || connection is IMultiplexedTransportConnection)
+                ? Math.Clamp(offer.ExtraStreams, 0, Math.Min(options.MaxStreams - 1, ProtocolConstants.MaxExtraStreams))
+                : 0;
+            joinable = extraStreams > 0 ? StreamJoins.Register(offer.TransferId, extraStreams, Security.TlsLayer.RemoteId(connection)) : null;
+            await frames.SendControlAsync(new TransferReply { Accepted = true, RootNames = [.. offer.Roots.Select(r => plans[r].StoredName)], Verdicts = verdicts, ExtraStreams = extraStreams, StreamToken = joinable?.Token }, cancellationToken).ConfigureAwait(false);
             progress.FilesTotal = offer.TotalFiles;
             progress.BytesTotal = offer.TotalBytes;
             session = new TransferSession(frames, state, options.Timing, capabilities.Contains(ProtocolConstants.CapabilityResume), "receiver");
@@ -143,8 +164,13 @@ public static class TransferReceiver
             using var ownedPool = options.Pool is null ? new ChunkPool() : null;
             var pool = options.Pool ?? ownedPool!;
             using var tree = new DirectoryTree(destination);
-            var writer = new DestinationWriter(destination, options, store!, verdicts ? session.Post : null, plans, progress, observer, tree);
-            var pipeline = new ReceivePipeline(frames, session, writer, pool, fault, capabilities.Contains(ProtocolConstants.CapabilityLz4), options.Capacity);
+            var writer = new DestinationWriter(destination, options, store!, verdicts ? session.Post : null, plans, progress, observer, tree) { MultiStream = extraStreams > 0 };
+            var pipeline = new ReceivePipeline(frames, session, writer, pool, fault, capabilities.Contains(ProtocolConstants.CapabilityLz4), options.Capacity, options.Writers);
+            joinable?.Attach(pipeline, session);
+            using var accepting = CancellationTokenSource.CreateLinkedTokenSource(fault.Token);
+            var streamAccepts = joinable is not null && connection is IMultiplexedTransportConnection multiplexed
+                ? AcceptStreamsAsync(multiplexed, accepting.Token)
+                : Task.CompletedTask;
             using var reporting = new CancellationTokenSource();
             var reporter = progress.ReportAsync(observer, options.ProgressInterval, reporting.Token);
             try
@@ -161,6 +187,9 @@ public static class TransferReceiver
             }
             finally
             {
+                joinable?.Dispose();
+                await accepting.CancelAsync().ConfigureAwait(false);
+                await Tasks.WhenAllQuietly(streamAccepts).ConfigureAwait(false);
                 await reporting.CancelAsync().ConfigureAwait(false);
                 await reporter.ConfigureAwait(false);
             }
@@ -228,6 +257,7 @@ public static class TransferReceiver
         }
         finally
         {
+            joinable?.Dispose();
             control?.Detach(session!);
             if (store is not null)
             {
@@ -239,6 +269,45 @@ public static class TransferReceiver
                 {
                     store.Dispose();
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The extra data streams of a transfer over a multiplexed connection (QUIC): each new stream the sender opens
+    /// joins like a connection of its own would, until the connection or the transfer ends.
+    /// </summary>
+    private static async Task AcceptStreamsAsync(IMultiplexedTransportConnection connection, CancellationToken cancellationToken)
+    {
+        var served = new List<Task>();
+        try
+        {
+            while (await connection.AcceptStreamAsync(cancellationToken).ConfigureAwait(false) is { } stream)
+            {
+                served.Add(ServeStreamAsync(stream, connection, cancellationToken));
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TransportException)
+        {
+        }
+
+        await Tasks.WhenAllQuietly([.. served]).ConfigureAwait(false);
+    }
+
+    private static async Task ServeStreamAsync(ITransportConnection stream, ITransportConnection connection, CancellationToken cancellationToken)
+    {
+        await using (stream.ConfigureAwait(false))
+        {
+            var frames = new FrameConnection(stream);
+            try
+            {
+                var (_, join) = await Handshake.AcceptAsync(frames, cancellationToken).ConfigureAwait(false);
+                await StreamJoins.ServeAsync(frames, join ?? throw new ProtocolException("a new stream of a transfer must join it"), Security.TlsLayer.RemoteId(connection), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // A stream that cannot join is simply not used; the sender sees its refusal or the stream close.
+                stream.Abort();
             }
         }
     }

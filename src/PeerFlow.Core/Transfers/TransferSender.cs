@@ -39,7 +39,7 @@ public static class TransferSender
         state.Changed += observer.OnStateChanged;
         using var cancel = control is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, control.Cancellation);
         var token = cancel?.Token ?? cancellationToken;
-        return await state.RunAsync(machine => RunAsync(connect, ownsConnections, sources, options, observer, control, machine, token), token).ConfigureAwait(false);
+        return (await state.RunAsync(async machine => await RunAsync(connect, ownsConnections, sources, options, observer, control, machine, token).ConfigureAwait(false), token).ConfigureAwait(false))!;
     }
 
     private static async Task<TransferResult> RunAsync(Func<CancellationToken, ValueTask<ITransportConnection>> connect, bool ownsConnections, SourceSet sources, SendOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, CancellationToken cancellationToken)
@@ -52,7 +52,7 @@ public static class TransferSender
         state.MoveTo(TransferState.Connecting);
         while (true)
         {
-            var attempt = new SendAttempt(transferId, sources, options, observer, control, state, progress, resumeKey);
+            var attempt = new SendAttempt(transferId, sources, options, observer, control, state, progress, resumeKey, ownsConnections && options.Streams > 1 ? connect : null);
             ITransportConnection? connection = null;
             try
             {
@@ -70,6 +70,7 @@ public static class TransferSender
             }
             finally
             {
+                await attempt.CloseStreamsAsync().ConfigureAwait(false);
                 if (connection is not null && ownsConnections)
                 {
                     await connection.DisposeAsync().ConfigureAwait(false);

@@ -112,11 +112,17 @@ public sealed class TransferStateMachine
     /// a success, Failed (with the reason) on failures or an error, Cancelled when <paramref name="cancellationToken"/>
     /// stopped it or the peer cancelled. Errors are rethrown.
     /// </summary>
-    internal async Task<TransferResult> RunAsync(Func<TransferStateMachine, Task<TransferResult>> transfer, CancellationToken cancellationToken)
+    internal async Task<TransferResult?> RunAsync(Func<TransferStateMachine, Task<TransferResult?>> transfer, CancellationToken cancellationToken)
     {
         try
         {
             var result = await transfer(this).ConfigureAwait(false);
+            if (result is null)
+            {
+                // Not a transfer after all (a data stream that joined one): no states to report.
+                return null;
+            }
+
             MoveTo(result.Success ? TransferState.Completed : TransferState.Failed, result.Success ? null : $"{result.Failures.Count} file(s) failed");
             return result;
         }

@@ -22,6 +22,8 @@ namespace PeerFlow.Protocol.Messages;
 [Union(12, typeof(Heartbeat))]
 [Union(13, typeof(CancelTransfer))]
 [Union(14, typeof(EntryVerdicts))]
+[Union(15, typeof(JoinStream))]
+[Union(16, typeof(JoinReply))]
 public abstract class ControlMessage
 {
 }

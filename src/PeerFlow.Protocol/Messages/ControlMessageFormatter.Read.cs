@@ -102,6 +102,11 @@ internal sealed partial class ControlMessageFormatter
             m.ResumeKey = ReadBytes(ref reader);
         }
 
+        if (body.Next())
+        {
+            m.ExtraStreams = reader.ReadInt32();
+        }
+
         return m;
     }
 
@@ -126,6 +131,53 @@ internal sealed partial class ControlMessageFormatter
         if (body.Next())
         {
             m.Verdicts = reader.ReadBoolean();
+        }
+
+        if (body.Next())
+        {
+            m.ExtraStreams = reader.ReadInt32();
+        }
+
+        if (body.Next())
+        {
+            m.StreamToken = ReadBytes(ref reader);
+        }
+
+        return m;
+    }
+
+    private static JoinStream ReadJoin(ref MessagePackReader reader, ref Fields body)
+    {
+        var m = new JoinStream();
+        if (body.Next())
+        {
+            m.TransferId = ReadBytes(ref reader) ?? [];
+        }
+
+        if (body.Next())
+        {
+            m.Token = ReadBytes(ref reader) ?? [];
+        }
+
+        if (body.Next())
+        {
+            m.Stream = reader.ReadInt32();
+        }
+
+        return m;
+    }
+
+    private static JoinReply ReadJoinReply(ref MessagePackReader reader, ref Fields body)
+    {
+        var m = new JoinReply();
+        if (body.Next())
+        {
+            m.Accepted = reader.ReadBoolean();
+        }
+
+        if (body.Next())
+        {
+            m.Reason = reader.TryReadNil() ? null : reader.ReadString();
         }
 
         return m;

@@ -43,7 +43,7 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 break;
             case TransferOffer m:
                 writer.Write(2);
-                writer.WriteArrayHeader(7);
+                writer.WriteArrayHeader(8);
                 writer.Write(m.TransferId);
                 WriteStrings(ref writer, m.Roots);
                 writer.Write(m.TotalFiles);
@@ -51,14 +51,17 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 writer.Write(m.TotalBytes);
                 writer.Write(m.ChunkSize);
                 writer.Write(m.ResumeKey);
+                writer.Write(m.ExtraStreams);
                 break;
             case TransferReply m:
                 writer.Write(3);
-                writer.WriteArrayHeader(4);
+                writer.WriteArrayHeader(6);
                 writer.Write(m.Accepted);
                 writer.Write(m.Reason);
                 WriteStrings(ref writer, m.RootNames);
                 writer.Write(m.Verdicts);
+                writer.Write(m.ExtraStreams);
+                writer.Write(m.StreamToken);
                 break;
             case EntryBatch m:
                 writer.Write(4);
@@ -126,6 +129,19 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 writer.Write(m.UpTo);
                 WriteVerdicts(ref writer, m.Verdicts);
                 break;
+            case JoinStream m:
+                writer.Write(15);
+                writer.WriteArrayHeader(3);
+                writer.Write(m.TransferId);
+                writer.Write(m.Token);
+                writer.Write(m.Stream);
+                break;
+            case JoinReply m:
+                writer.Write(16);
+                writer.WriteArrayHeader(2);
+                writer.Write(m.Accepted);
+                writer.Write(m.Reason);
+                break;
             default:
                 throw new MessagePackSerializationException($"{value.GetType().Name} is not a control message");
         }
@@ -166,6 +182,8 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 12 => new Heartbeat(),
                 13 => ReadCancel(ref reader, ref body),
                 14 => ReadVerdicts(ref reader, ref body, options),
+                15 => ReadJoin(ref reader, ref body),
+                16 => ReadJoinReply(ref reader, ref body),
                 _ => throw new MessagePackSerializationException($"unknown control message kind {kind}"),
             };
 

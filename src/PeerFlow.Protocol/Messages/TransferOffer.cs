@@ -35,6 +35,10 @@ public sealed class TransferOffer : ControlMessage
     /// </summary>
     [Key(6)]
     public byte[]? ResumeKey { get; set; }
+
+    /// <summary>Extra data streams the sender would like to open beside this connection (0: none). Needs the <c>streams</c> capability.</summary>
+    [Key(7)]
+    public int ExtraStreams { get; set; }
 }
 
 /// <summary>The receiver accepts or refuses an offer. Nothing else flows until it has been sent.</summary>
@@ -55,4 +59,12 @@ public sealed class TransferReply : ControlMessage
     /// <summary>The receiver answers every <see cref="EntryBatch"/> with <see cref="EntryVerdicts"/> (it is resuming, or may skip files).</summary>
     [Key(3)]
     public bool Verdicts { get; set; }
+
+    /// <summary>Extra data streams the receiver accepts (at most what was offered; 0: none).</summary>
+    [Key(4)]
+    public int ExtraStreams { get; set; }
+
+    /// <summary>16 random bytes a data stream presents in <see cref="JoinStream"/> to join this transfer; null when <see cref="ExtraStreams"/> is 0.</summary>
+    [Key(5)]
+    public byte[]? StreamToken { get; set; }
 }

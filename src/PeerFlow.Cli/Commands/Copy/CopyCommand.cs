@@ -18,6 +18,7 @@ internal static class CopyCommand
         var command = new Command("copy", "Copy files and directories through the full pipeline inside this process") { paths, conflict, links };
         common.AddTo(command);
         command.Options.Add(common.BandwidthLimit);
+        command.Options.Add(common.Streams);
         command.Options.Add(common.Exclude);
         command.Options.Add(common.Include);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
@@ -35,17 +36,13 @@ internal static class CopyCommand
             var transport = common.ResolveTransport(result, "loopback");
             await using var listener = await transport.BindAsync(new IPEndPoint(IPAddress.Loopback, 0), common.TransportOptions(), ct).ConfigureAwait(false);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var receiving = Task.Run(async () =>
-            {
-                await using var inbound = await listener.AcceptAsync(stop.Token).ConfigureAwait(false)
-                    ?? throw new InvalidOperationException("the listener stopped");
-                return await TransferReceiver.ReceiveAsync(inbound, receive, null, stop.Token).ConfigureAwait(false);
-            }, stop.Token);
+            // A receiving server for one transfer, so that extra streams (--streams) can join it.
+            var server = new ReceiveServer(listener, receive, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, maxConcurrentTransfers: options.Streams + 1);
+            var receiving = Task.Run(() => server.RunAsync(once: true, stop.Token), stop.Token);
             TransferResult outcome;
             try
             {
-                await using var connection = await transport.ConnectAsync(listener.LocalEndPoint, common.TransportOptions(), ct).ConfigureAwait(false);
-                outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(connection, sources, options, observer, ct)).ConfigureAwait(false);
+                outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(c => transport.ConnectAsync(listener.LocalEndPoint, common.TransportOptions(), c), sources, options, observer, ct)).ConfigureAwait(false);
             }
             catch
             {

@@ -16,7 +16,8 @@ internal static class ReceiveCommand
         var listen = new Option<string?>("--listen") { Description = "Where to listen, HOST:PORT (port 0 picks a free one), or receive.listen in --config" };
         var dest = new Option<string?>("--dest") { Description = "Directory to store received files in, or receive.dest in --config" };
         var once = new Option<bool>("--once") { Description = "Exit after one transfer (its result is the exit code); a dropped connection is not the end: it waits for the sender to come back" };
-        var maxConnections = new Option<int>("--max-connections") { Description = "Connections served at the same time; more wait (unanswered) until one ends", DefaultValueFactory = _ => 8 };
+        var maxConnections = new Option<int>("--max-connections") { Description = "Connections served at the same time (a transfer's extra data streams count); more wait (unanswered) until one ends", DefaultValueFactory = _ => 8 };
+        var maxStreams = new Option<int>("--max-streams") { Description = "Streams one transfer may use (send --streams), its main connection included", DefaultValueFactory = _ => 8 };
         var keepPartial = new Option<double>("--keep-partial-days") { Description = "Days the data of an interrupted transfer is kept for the sender to resume it", DefaultValueFactory = _ => 7 };
         var trust = new Option<string[]>("--trust") { Description = $"Accept transfers from this peer ID (repeatable); also trusted: the IDs in {TrustList.FileName} in the PeerFlow home ('peerflow trust add') and this installation's own", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var allowSymlinks = new Option<bool>("--allow-symlinks") { Description = "Create the symbolic links a sender sends (send --links), each only if its target stays inside DIR; without it they are refused, named" };
@@ -24,7 +25,7 @@ internal static class ReceiveCommand
         var maxDepth = new Option<int>("--max-depth") { Description = "How many names deep a received path may be", DefaultValueFactory = _ => 256 };
         var handshakeTimeout = new Option<double>("--handshake-timeout") { Description = "Seconds a connecting peer has to authenticate and make its offer before it is dropped", DefaultValueFactory = _ => 15 };
         var conflict = CommonOptions.CreateConflictOption();
-        var command = new Command("receive", "Receive transfers into a directory") { listen, dest, once, conflict, keepPartial, maxConnections, trust, allowSymlinks, maxEntries, maxDepth, handshakeTimeout };
+        var command = new Command("receive", "Receive transfers into a directory") { listen, dest, once, conflict, keepPartial, maxConnections, maxStreams, trust, allowSymlinks, maxEntries, maxDepth, handshakeTimeout };
         common.AddTo(command);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
@@ -50,6 +51,8 @@ internal static class ReceiveCommand
                 AllowPlaintext = insecure,
                 AllowSymlinks = CommonOptions.Switch(result, allowSymlinks, file?.AllowSymlinks),
                 Capacity = common.Config.Pipeline?.Capacity ?? SendOptions.DefaultCapacity,
+                Writers = common.Config.Pipeline?.Writers ?? 2,
+                MaxStreams = CommonOptions.Pick(result, maxStreams, file?.MaxStreams) is >= 1 and <= 16 and var streams ? streams : throw new UsageException("--max-streams must be between 1 and 16"),
                 MaxEntries = CommonOptions.Pick(result, maxEntries, file?.MaxEntries) is >= 1 and var entries ? entries : throw new UsageException("--max-entries must be at least 1"),
                 MaxDepth = CommonOptions.Pick(result, maxDepth, file?.MaxDepth) is >= 1 and <= 4096 and var depth ? depth : throw new UsageException("--max-depth must be between 1 and 4096"),
                 HandshakeTimeout = CommonOptions.Pick(result, handshakeTimeout, file?.HandshakeTimeoutSeconds) is >= 0.1 and <= 3600 and var seconds ? TimeSpan.FromSeconds(seconds) : throw new UsageException("--handshake-timeout must be between 0.1 and 3600 seconds"),

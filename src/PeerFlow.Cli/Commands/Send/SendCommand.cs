@@ -24,6 +24,7 @@ internal static class SendCommand
         var command = new Command("send", "Send files and directories to a receiver (run it again after an interruption: it continues where it stopped)") { paths, to, reconnects, peer, links };
         common.AddTo(command);
         command.Options.Add(common.BandwidthLimit);
+        command.Options.Add(common.Streams);
         command.Options.Add(common.Exclude);
         command.Options.Add(common.Include);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
