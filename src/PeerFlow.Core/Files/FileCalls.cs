@@ -33,10 +33,11 @@ internal static partial class FileCalls
         if (!Native || mode is null)
         {
             modeIsExact = false;
-            return File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, preallocate);
+            return File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocate);
         }
 
-        var handle = OpenNative(path, Linux.O_WRONLY | Linux.O_CREAT | Linux.O_EXCL | Linux.O_CLOEXEC, (uint)mode.Value, "create");
+        // Readable too: with several streams, chunks written ahead are read back to be hashed in order.
+        var handle = OpenNative(path, Linux.O_RDWR | Linux.O_CREAT | Linux.O_EXCL | Linux.O_CLOEXEC, (uint)mode.Value, "create");
         if (preallocate > 0 && Linux.FAllocate(handle, Linux.FALLOC_FL_KEEP_SIZE, 0, preallocate) != 0)
         {
             // Reserving space is an optimisation, except that it tells early when the disk is too full.
@@ -297,6 +298,7 @@ internal static partial class FileCalls
         // The same values on every Linux architecture .NET runs on (x64, arm64, arm, x86).
         public const int O_RDONLY = 0x0;
         public const int O_WRONLY = 0x1;
+        public const int O_RDWR = 0x2;
         public const int O_CREAT = 0x40;
         public const int O_EXCL = 0x80;
         public const int O_CLOEXEC = 0x80000;

@@ -62,6 +62,20 @@ internal sealed partial class DestinationWriter
             ResumeOrRestart(file, chunk.Offset);
         }
 
+        if (file.Discard && MultiStream)
+        {
+            // Dropped, but counted: the file's end is checked against what was sent.
+            if (chunk.Offset + length > file.Entry.Size || file.Received + length > file.Entry.Size)
+            {
+                throw new ProtocolException($"more data for '{file.DisplayPath}' than the {file.Entry.Size} bytes announced");
+            }
+
+            file.Received += length;
+            file.Frontier = file.Received;
+            FinishIfComplete(file);
+            return false;
+        }
+
         if (chunk.Offset < file.Frontier || (!MultiStream && chunk.Offset != file.Frontier))
         {
             throw new ProtocolException($"data for '{file.DisplayPath}' at offset {chunk.Offset}, expected {file.Frontier} (gap or overlap)");
