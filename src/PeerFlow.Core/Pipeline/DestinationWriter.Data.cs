@@ -115,7 +115,7 @@ internal sealed partial class DestinationWriter
                 Append(file, data.Span, offset);
                 DrainAhead(file);
             }
-            else if (_held + data.Length <= HoldLimit)
+            else if (_held + data.Length <= _options.ReorderMemory)
             {
                 (file.Ahead ??= new ChunkReassembly()).Hold(offset, data);
                 _held += data.Length;

@@ -157,4 +157,7 @@ public sealed class ReceiveOptions
 
     /// <summary>Tests: the pool chunk buffers come from, to check they all come back.</summary>
     internal ChunkPool? Pool { get; init; }
+
+    /// <summary>With several streams: bytes of early chunks held in memory before they are written ahead and read back.</summary>
+    internal long ReorderMemory { get; init; } = Pipeline.DestinationWriter.HoldLimit;
 }
