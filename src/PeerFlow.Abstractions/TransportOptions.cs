@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace PeerFlow.Transports;
 
 /// <summary>
@@ -25,6 +27,14 @@ public sealed class TransportOptions
 
     /// <summary>How long an outbound connection attempt may take before it fails with <see cref="TransportError.TimedOut"/>.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// For transports that encrypt by themselves (<see cref="TransportCapabilities.Encrypted"/>, e.g. QUIC): this
+    /// peer's certificate, with its private key, to present in the handshake. The engine decides whom to trust from
+    /// the certificate the peer presents (<see cref="IAuthenticatedConnection.RemoteCertificate"/>), so the transport
+    /// accepts any certificate and must not validate it against a CA. Null: the transport may make a throwaway one.
+    /// </summary>
+    public X509Certificate2? Certificate { get; init; }
 
     /// <summary>The pass-through values.</summary>
     public IReadOnlyDictionary<string, string> Values => _values;

@@ -35,6 +35,19 @@ public static class TlsLayer
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(identity);
+        if (SecuresItself(transport))
+        {
+            // QUIC: the transport runs TLS with our certificate; only the peer's ID is left to check.
+            var secured = await transport.ConnectAsync(endPoint, WithCertificate(options, (await identity.ConfigureAwait(false)).Certificate), cancellationToken).ConfigureAwait(false);
+            if (expected is { } wanted && RemoteId(secured) is var presented && presented != wanted)
+            {
+                await secured.DisposeAsync().ConfigureAwait(false);
+                throw Mismatch(presented, wanted);
+            }
+
+            return secured;
+        }
+
         var inner = await transport.ConnectAsync(endPoint, options, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -46,6 +59,17 @@ public static class TlsLayer
             throw;
         }
     }
+
+    /// <summary>Whether <paramref name="transport"/> runs TLS by itself (QUIC): it gets our certificate, and reports the peer's.</summary>
+    public static bool SecuresItself(ITransportFactory transport)
+        => (transport.Capabilities & (TransportCapabilities.Encrypted | TransportCapabilities.InProcess)) == TransportCapabilities.Encrypted;
+
+    /// <summary>Whether peers on <paramref name="transport"/> authenticate with their identity: every transport that leaves the process.</summary>
+    public static bool UsesIdentity(ITransportFactory transport) => (transport.Capabilities & TransportCapabilities.InProcess) == 0;
+
+    /// <summary><paramref name="options"/> with <paramref name="certificate"/> for a transport that secures itself.</summary>
+    public static TransportOptions WithCertificate(TransportOptions? options, X509Certificate2 certificate)
+        => new(options?.Values ?? new Dictionary<string, string>()) { Certificate = certificate, ConnectTimeout = options?.ConnectTimeout ?? new TransportOptions().ConnectTimeout };
 
     /// <summary>Whether connections of <paramref name="transport"/> need this layer: not when it encrypts by itself or never leaves the process.</summary>
     public static bool IsNeededFor(ITransportFactory transport)
@@ -81,7 +105,7 @@ public static class TlsLayer
             await tls.DisposeAsync().ConfigureAwait(false);
             if (presented is { } id && expected is { } wanted && id != wanted)
             {
-                throw new PeerIdentityException($"the receiver presented peer ID {id}, but {wanted} was expected (--peer): it is another machine, or someone in between; not connecting. Only if you know the receiver's identity changed, use --peer {id}", id);
+                throw Mismatch(id, wanted);
             }
 
             throw HandshakeFailed(ex);
@@ -141,8 +165,18 @@ public static class TlsLayer
     private static TransportException HandshakeFailed(AuthenticationException ex)
         => new(TransportError.ConnectionReset, $"the TLS handshake failed: {ex.Message}", ex);
 
-    /// <summary>The peer's ID on a connection made by this class; null on any other connection.</summary>
-    public static PeerId? RemoteId(ITransportConnection connection) => (connection as SecureConnection)?.RemoteId;
+    private static PeerIdentityException Mismatch(PeerId? presented, PeerId wanted)
+        => presented is { } id
+            ? new PeerIdentityException($"the receiver presented peer ID {id}, but {wanted} was expected (--peer): it is another machine, or someone in between; not connecting. Only if you know the receiver's identity changed, use --peer {id}", id)
+            : new PeerIdentityException($"the receiver presented no certificate, but {wanted} was expected (--peer); not connecting", wanted);
+
+    /// <summary>The peer's ID on a connection made by this class or by a transport that secures itself; null on any other connection.</summary>
+    public static PeerId? RemoteId(ITransportConnection connection) => connection switch
+    {
+        SecureConnection secure => secure.RemoteId,
+        IAuthenticatedConnection authenticated => IdOf(authenticated.RemoteCertificate),
+        _ => null,
+    };
 }
 
 /// <summary>A peer is not who it was expected or trusted to be.</summary>

@@ -36,7 +36,7 @@ internal static class ReceiveCommand
             var home = result.GetValue(common.Home);
             var trusted = TrustedPeers([.. result.GetValue(trust) ?? [], .. file?.Trust ?? []], home);
             var insecure = CommonOptions.Switch(result, common.Insecure, file?.Insecure);
-            using var identity = TlsLayer.IsNeededFor(transport) ? common.LoadIdentity(result, renderer) : null;
+            using var identity = TlsLayer.UsesIdentity(transport) ? common.LoadIdentity(result, renderer) : null;
             var options = new ReceiveOptions
             {
                 Destination = destination,
@@ -57,7 +57,8 @@ internal static class ReceiveCommand
                 MaxDepth = CommonOptions.Pick(result, maxDepth, file?.MaxDepth) is >= 1 and <= 4096 and var depth ? depth : throw new UsageException("--max-depth must be between 1 and 4096"),
                 HandshakeTimeout = CommonOptions.Pick(result, handshakeTimeout, file?.HandshakeTimeoutSeconds) is >= 0.1 and <= 3600 and var seconds ? TimeSpan.FromSeconds(seconds) : throw new UsageException("--handshake-timeout must be between 0.1 and 3600 seconds"),
             };
-            await using var listener = await transport.BindAsync(endPoint, common.TransportOptions(), ct).ConfigureAwait(false);
+            var bindOptions = identity is not null && TlsLayer.SecuresItself(transport) ? TlsLayer.WithCertificate(common.TransportOptions(), identity.Certificate) : common.TransportOptions();
+            await using var listener = await transport.BindAsync(endPoint, bindOptions, ct).ConfigureAwait(false);
             var address = EndPointParser.Format(listener.LocalEndPoint);
             if (insecure && identity is not null)
             {

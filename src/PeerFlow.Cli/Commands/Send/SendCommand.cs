@@ -90,7 +90,7 @@ internal static class SendCommand
         }
 
         Func<CancellationToken, ValueTask<ITransportConnection>> plain = c => transport.ConnectAsync(endPoint, common.TransportOptions(), c);
-        if (!TlsLayer.IsNeededFor(transport))
+        if (!TlsLayer.UsesIdentity(transport))
         {
             return plain;
         }
@@ -100,6 +100,13 @@ internal static class SendCommand
             if (expected is not null)
             {
                 throw new UsageException("--peer needs encryption: it cannot be checked with --insecure");
+            }
+
+            if (TlsLayer.SecuresItself(transport))
+            {
+                // QUIC is encrypted anyway, but with --insecure nobody's identity is checked.
+                renderer.Warning("--insecure: the receiver is NOT authenticated (the connection is still encrypted by the transport)");
+                return plain;
             }
 
             renderer.Warning("--insecure: this transfer is NOT encrypted and the receiver is NOT authenticated; anyone on the network path can read or change it");

@@ -1,0 +1,1 @@
+[assembly: PeerFlow.Transports.TransportContract(PeerFlow.Transports.TransportContract.Version)]
