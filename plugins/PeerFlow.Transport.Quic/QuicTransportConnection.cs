@@ -27,7 +27,7 @@ internal sealed class QuicTransportConnection(QuicConnection connection, QuicStr
     {
         try
         {
-            var stream = await connection.OpenOutboundStreamAsync(QuicStreamType.Bidirectional, cancellationToken).ConfigureAwait(false);
+            var stream = await QuicErrors.OpenAsync(connection, cancellationToken).ConfigureAwait(false);
             return new QuicStreamConnection(stream, connection, settings);
         }
         catch (QuicException ex)
@@ -40,7 +40,7 @@ internal sealed class QuicTransportConnection(QuicConnection connection, QuicStr
     {
         try
         {
-            var stream = await connection.AcceptInboundStreamAsync(cancellationToken).ConfigureAwait(false);
+            var stream = await QuicErrors.AcceptAsync(connection, cancellationToken).ConfigureAwait(false);
             return new QuicStreamConnection(stream, connection, settings);
         }
         catch (QuicException ex) when (ex.QuicError is QuicError.ConnectionAborted or QuicError.OperationAborted or QuicError.ConnectionIdle or QuicError.ConnectionTimeout)

@@ -103,7 +103,7 @@ public sealed class QuicTransportFactory : ITransportFactory
         try
         {
             connection = await QuicConnection.ConnectAsync(connectionOptions, timeout.Token).ConfigureAwait(false);
-            var first = await connection.OpenOutboundStreamAsync(QuicStreamType.Bidirectional, timeout.Token).ConfigureAwait(false);
+            var first = await QuicErrors.OpenAsync(connection, timeout.Token).ConfigureAwait(false);
             return new QuicTransportConnection(connection, new QuicStreamConnection(first, connection, settings), settings);
         }
         catch (Exception ex) when (ex is QuicException or AuthenticationException or System.Net.Sockets.SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -116,6 +116,9 @@ public sealed class QuicTransportFactory : ITransportFactory
             throw ex switch
             {
                 QuicException quic => QuicErrors.Translate(quic, $"cannot connect to {endPoint}"),
+                // An ICMP "port unreachable" is how UDP says nothing listens there: QUIC's connection refused.
+                System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.ConnectionRefused } socket
+                    => new TransportException(TransportError.ConnectionRefused, $"cannot connect to {endPoint}: refused or unreachable (nothing listening there?)", socket),
                 System.Net.Sockets.SocketException socket => QuicErrors.Translate(socket, $"cannot connect to {endPoint}"),
                 AuthenticationException => new TransportException(TransportError.ConnectionRefused, $"cannot connect to {endPoint}: the QUIC handshake failed ({ex.Message})", ex),
                 _ => new TransportException(TransportError.TimedOut, $"cannot connect to {endPoint}: no answer within {(options?.ConnectTimeout ?? TimeSpan.FromSeconds(5)).TotalSeconds:0.#} s"),

@@ -44,13 +44,14 @@ internal sealed class QuicTransportListener : ITransportListener
     public async ValueTask UnbindAsync(CancellationToken cancellationToken = default)
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+        // Stops listening on the port: new connections are refused from here on.
+        await _listener.DisposeAsync().ConfigureAwait(false);
         await _accepting.ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
         await UnbindAsync().ConfigureAwait(false);
-        await _listener.DisposeAsync().ConfigureAwait(false);
         while (_ready.Reader.TryRead(out var unclaimed))
         {
             await unclaimed.DisposeAsync().ConfigureAwait(false);
@@ -94,7 +95,7 @@ internal sealed class QuicTransportListener : ITransportListener
         timeout.CancelAfter(FirstStreamTimeout);
         try
         {
-            var stream = await connection.AcceptInboundStreamAsync(timeout.Token).ConfigureAwait(false);
+            var stream = await QuicErrors.AcceptAsync(connection, timeout.Token).ConfigureAwait(false);
             var accepted = new QuicTransportConnection(connection, new QuicStreamConnection(stream, connection, _settings), _settings);
             if (!_ready.Writer.TryWrite(accepted))
             {

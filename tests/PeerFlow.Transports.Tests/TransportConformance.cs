@@ -153,3 +153,19 @@ public sealed class UnixSocketSampleConformance : TransportConformanceTests
 
     protected override EndPoint ListenEndPoint => new UnixDomainSocketEndPoint(Path.Combine(_directory!.Path, $"s{Interlocked.Increment(ref _sockets)}.sock"));
 }
+
+/// <summary>The whole conformance suite over QUIC, where this machine has libmsquic.</summary>
+[TestFixture]
+public sealed class QuicConformance : TransportConformanceTests
+{
+    [SetUp]
+    public void RequireQuic()
+    {
+        if (!System.Net.Quic.QuicListener.IsSupported || !System.Net.Quic.QuicConnection.IsSupported)
+        {
+            Assert.Ignore("QUIC is not supported here (QuicListener.IsSupported is false: libmsquic 2.x is not installed)");
+        }
+    }
+
+    protected override ITransportFactory CreateFactory() => TestPlugins.Get("quic");
+}
