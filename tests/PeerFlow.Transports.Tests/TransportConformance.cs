@@ -122,7 +122,7 @@ public sealed class PluginLoading
         Assert.That(errors["PeerFlow.Transport.ThrowsOnLoad"], Does.Contain("its configuration is missing"));
         Assert.That(errors["PeerFlow.Transport.NameClash"], Does.Contain("transport name 'tcp' is already taken"));
         Assert.That(errors["PeerFlow.Transport.MissingDependency"], Does.StartWith("it needs PeerFlow.Tests.Misbehaving.Dependency").And.Contain("not in its folder"));
-        Assert.That(catalog.Transports.Select(t => t.Name), Is.EquivalentTo(new[] { "tcp", "loopback" }));
+        Assert.That(catalog.Transports.Select(t => t.Name), Is.EquivalentTo(new[] { "tcp", "loopback", "quic" }));
         Assert.That(catalog.Get("tcp").Name, Is.EqualTo("tcp"));
         Assert.That(catalog.Transports.Single(t => t.Name == "tcp").AssemblyPath, Does.EndWith("PeerFlow.Transport.Tcp.dll"), "the real tcp keeps its name");
     }
