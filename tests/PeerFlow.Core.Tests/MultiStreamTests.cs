@@ -67,6 +67,43 @@ public sealed class MultiStreamTests : FileSystemTest
     }
 
     [Test]
+    public async Task CancelledMultiStreamTransfer_KeepsOnlyItsVerifiedPrefix_AndTheSameSendResumesFromIt()
+    {
+        // No memory for early chunks: chunks that overtook others were written ahead of the verified part, and
+        // what is kept for resuming must be cut back to that part.
+        var source = Dir.Combine("src");
+        Directory.CreateDirectory(source);
+        TestTrees.WriteFile(Path.Combine(source, "a.bin"), 48L << 20, seed: 3);
+        var receive = new ReceiveOptions { Destination = Dest, ReorderMemory = 0 };
+        var send = new SendOptions { Streams = 3, ChunkSize = ChunkSizePolicy.Fixed(256 * 1024), BandwidthLimit = 64L << 20 };
+        await using var listener = await InProcess.Loopback.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        using var stop = new CancellationTokenSource();
+        var serving = new ReceiveServer(listener, receive, NullLogger.Instance, maxConcurrentTransfers: 16).RunAsync(once: false, stop.Token);
+        ValueTask<ITransportConnection> Connect(CancellationToken ct) => InProcess.Loopback.ConnectAsync(listener.LocalEndPoint, null, ct);
+
+        using (var control = new TransferControl())
+        {
+            var recorder = new Recorder();
+            recorder.At(12L << 20, () => control.CancelAsync());
+            Assert.That(async () => await TransferSender.SendAsync(Connect, new SourceSet([source]), send, recorder, CancellationToken.None, control).WaitAsync(InProcess.Timeout), Throws.InstanceOf<OperationCanceledException>());
+        }
+
+        var state = Path.Combine(Dest, Resume.PartialStore.StateDirectoryName);
+        await Eventually.WaitUntilAsync(() => Directory.Exists(state) && Directory.GetFiles(state, "*.part", SearchOption.AllDirectories).Length == 1);
+        var partial = Directory.GetFiles(state, "*.part", SearchOption.AllDirectories).Single();
+        var kept = await Eventually.WaitUntilSteadyAsync(() => new FileInfo(partial).Length);
+        Assert.That(kept, Is.GreaterThan(0).And.LessThan(48L << 20));
+        Assert.That(TestTrees.SameBytesAsPrefix(Path.Combine(source, "a.bin"), partial), Is.True, "what is kept is exactly the start of the file");
+
+        var again = await TransferSender.SendAsync(Connect, new SourceSet([source]), send).WaitAsync(InProcess.Timeout);
+        Assert.That(again.Success, Is.True);
+        Assert.That(again.BytesAlreadyThere, Is.EqualTo(kept), "continued exactly where the verified part ended");
+        TestTrees.AssertSameTree(source, Path.Combine(Dest, "src"));
+        await stop.CancelAsync();
+        await serving.WaitAsync(InProcess.Timeout);
+    }
+
+    [Test]
     public void Join_WithWrongToken_OtherPeer_UnknownOrRepeatedStream_IsRefused()
     {
         using var owner = PeerIdentity.LoadOrCreate(Dir.Combine("owner"));

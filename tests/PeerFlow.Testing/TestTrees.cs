@@ -81,6 +81,14 @@ public static class TestTrees
     }
 
     /// <summary>Relative path → "dir|mtime" or "file|size|mtime|sha256".</summary>
+    /// <summary>Whether <paramref name="prefix"/> holds exactly the first bytes of <paramref name="file"/>.</summary>
+    public static bool SameBytesAsPrefix(string file, string prefix)
+    {
+        var expected = File.ReadAllBytes(file);
+        var actual = File.ReadAllBytes(prefix);
+        return actual.Length <= expected.Length && expected.AsSpan(0, actual.Length).SequenceEqual(actual);
+    }
+
     public static Dictionary<string, string> Describe(string root)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
