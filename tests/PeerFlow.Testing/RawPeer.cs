@@ -31,21 +31,39 @@ public sealed class RawPeer : IAsyncDisposable
             ? await factory.ConnectAsync(endPoint)
             : await Security.TlsLayer.ConnectAsync(factory, endPoint, identity, null, null, CancellationToken.None));
 
+    /// <summary>The transfer id of the last offer.</summary>
+    public byte[] TransferId { get; private set; } = [];
+
     /// <summary>Preface + Hello, then the receiver's preface + HelloReply.</summary>
-    public async Task<HelloReply> HandshakeAsync(int version = ProtocolConstants.Version)
+    public async Task<HelloReply> HandshakeAsync(int version = ProtocolConstants.Version, params string[] capabilities)
     {
         FrameWriter.WritePreface(Frames.Output);
-        Send(new Hello { ProtocolVersion = version, MinProtocolVersion = version, Software = "RawPeer", Capabilities = [ProtocolConstants.CapabilityLz4] });
+        Send(new Hello { ProtocolVersion = version, MinProtocolVersion = version, Software = "RawPeer", Capabilities = [ProtocolConstants.CapabilityLz4, .. capabilities] });
         await FlushAsync();
         await Frames.ReadPrefaceAsync(CancellationToken.None);
         return await Frames.ReadControlAsync<HelloReply>(CancellationToken.None);
     }
 
-    public async Task<TransferReply> OfferAsync(params string[] roots)
+    public Task<TransferReply> OfferAsync(params string[] roots) => OfferAsync(0, roots);
+
+    /// <summary>Offers <paramref name="roots"/>, asking for <paramref name="extraStreams"/> data streams (needs the <c>streams</c> capability in the handshake).</summary>
+    public async Task<TransferReply> OfferAsync(int extraStreams, params string[] roots)
     {
-        Send(new TransferOffer { TransferId = Guid.NewGuid().ToByteArray(), Roots = roots, ChunkSize = 1 << 20 });
+        TransferId = Guid.NewGuid().ToByteArray();
+        Send(new TransferOffer { TransferId = TransferId, Roots = roots, ChunkSize = 1 << 20, ExtraStreams = extraStreams });
         await FlushAsync();
         return await Frames.ReadControlAsync<TransferReply>(CancellationToken.None);
+    }
+
+    /// <summary>Opens a new connection as extra data stream <paramref name="stream"/> of a transfer; returns it with the receiver's answer.</summary>
+    public static async Task<(RawPeer Stream, JoinReply Reply)> JoinAsync(ITransportFactory factory, EndPoint endPoint, byte[] transferId, byte[] token, int stream)
+    {
+        var peer = new RawPeer(await factory.ConnectAsync(endPoint));
+        FrameWriter.WritePreface(peer.Frames.Output);
+        peer.Send(new JoinStream { TransferId = transferId, Token = token, Stream = stream });
+        await peer.FlushAsync();
+        await peer.Frames.ReadPrefaceAsync(CancellationToken.None);
+        return (peer, await peer.Frames.ReadControlAsync<JoinReply>(CancellationToken.None));
     }
 
     public void Send(ControlMessage message) => FrameWriter.WriteControl(Frames.Output, message);
