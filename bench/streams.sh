@@ -7,12 +7,21 @@
 # against the source tree afterwards. Needs root (ip netns, tc), nc and the datasets of ../shared/bench/make-data.sh.
 #
 #   bash bench/streams.sh                     # RUNS=3 per row; RATE=400mbit; DATA=/dev/shm/src
+#   NETEM="delay 10ms loss 0.1%" LOOPBACK=0 COMPRESSIONS=none SET=lossy bash bench/streams.sh
+#                                             # a lossy, distant link: netem before the tbf (needs the kernel's
+#                                             # sch_netem, which the project machine lacks), only the shaped link
+# TRANSPORTS (tcp quic), COMPRESSIONS (lz4 none) and STREAMS (1 2 4) choose the rows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 RATE=${RATE:-400mbit}
 DATA=${DATA:-/dev/shm/src}
 SET=${SET:-mixed}
+NETEM=${NETEM:-}
+LOOPBACK=${LOOPBACK:-1}
+TRANSPORTS=${TRANSPORTS:-tcp quic}
+COMPRESSIONS=${COMPRESSIONS:-lz4 none}
+STREAMS=${STREAMS:-1 2 4}
 OUT=bench/out/streams-$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
 [ -f bench/out/peerflow/peerflow.dll ] || bash bench/publish.sh >/dev/null
@@ -72,19 +81,22 @@ port=47500
 measure() {
   local link=$1 nsA=$2 nsB=$3 host=$4
   row "$link" "tar | nc" tarnc_once "$nsA" "$nsB" "$host" $((port++))
-  for transport in tcp quic; do
-    for compression in lz4 none; do
-      for streams in 1 2 4; do
+  for transport in $TRANSPORTS; do
+    for compression in $COMPRESSIONS; do
+      for streams in $STREAMS; do
         row "$link" "$transport x$streams lz4=$compression" peerflow_once "$nsA" "$nsB" "$host" "$transport" "$streams" "$compression" $((port++))
       done
     done
   done
 }
 
-echo "== 127.0.0.1 =="
-measure loopback "" "" 127.0.0.1
+if [ "$LOOPBACK" = 1 ]; then
+  echo "== 127.0.0.1 =="
+  measure loopback "" "" 127.0.0.1
+fi
 
-echo "== $RATE link (network namespaces, tbf) =="
+link="$RATE${NETEM:+ $NETEM}"
+echo "== $link link (network namespaces, tbf) =="
 cleanup() { ip netns del pf-bench-a 2>/dev/null || true; ip netns del pf-bench-b 2>/dev/null || true; rm -rf "$DEST"; }
 trap cleanup EXIT
 cleanup
@@ -98,8 +110,14 @@ ip -n pf-bench-b addr add 10.213.0.2/24 dev pf-bench-b0
 for ns in pf-bench-a pf-bench-b; do ip -n $ns link set lo up; done
 ip -n pf-bench-a link set pf-bench-a0 up
 ip -n pf-bench-b link set pf-bench-b0 up
-tc -n pf-bench-a qdisc add dev pf-bench-a0 root tbf rate "$RATE" burst 256kb latency 50ms
-measure "$RATE" pf-bench-a pf-bench-b 10.213.0.2
+if [ -n "$NETEM" ]; then
+  # Delay and loss first, then the rate limit (tbf as netem's child).
+  tc -n pf-bench-a qdisc add dev pf-bench-a0 root handle 1: netem $NETEM
+  tc -n pf-bench-a qdisc add dev pf-bench-a0 parent 1: handle 2: tbf rate "$RATE" burst 256kb latency 50ms
+else
+  tc -n pf-bench-a qdisc add dev pf-bench-a0 root tbf rate "$RATE" burst 256kb latency 50ms
+fi
+measure "$link" pf-bench-a pf-bench-b 10.213.0.2
 
 echo
 echo "== effective rates (MB/s of the $SET set, $bytes bytes; ratio to tar | nc on the same link) =="
