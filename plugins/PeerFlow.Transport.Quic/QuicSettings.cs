@@ -5,6 +5,17 @@ namespace PeerFlow.Transports.Quic;
 /// <summary>The QUIC plugin's own options (pass-through keys): <c>maxStreams</c>, <c>streamWindow</c>, <c>connectionWindow</c>, <c>idleTimeoutSeconds</c>.</summary>
 internal sealed record QuicSettings(int MaxStreams, QuicReceiveWindowSizes Windows, TimeSpan IdleTimeout)
 {
+    /// <summary>Sets what both sides of a connection share: streams the peer may open, windows, idle timeout.</summary>
+    public T Apply<T>(T options)
+        where T : QuicConnectionOptions
+    {
+        options.MaxInboundBidirectionalStreams = MaxStreams;
+        options.MaxInboundUnidirectionalStreams = 0;
+        options.IdleTimeout = IdleTimeout;
+        options.InitialReceiveWindowSizes = Windows;
+        return options;
+    }
+
     public static QuicSettings From(TransportOptions? options)
     {
         options ??= new TransportOptions();

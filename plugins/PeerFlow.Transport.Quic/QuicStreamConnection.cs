@@ -24,9 +24,8 @@ internal sealed class QuicStreamConnection : ITransportConnection, IDuplexPipe
     private volatile TransportException? _abortReason;
     private int _disposed;
 
-    public QuicStreamConnection(QuicStream stream, QuicConnection connection, QuicSettings settings)
+    public QuicStreamConnection(QuicStream stream, QuicConnection connection)
     {
-        _ = settings;
         _stream = stream;
         _closedToken = _closed.Token;
         LocalEndPoint = connection.LocalEndPoint;

@@ -9,7 +9,7 @@ namespace PeerFlow.Transports.Quic;
 /// A QUIC connection: its first stream is this connection's own <see cref="Transport"/>; more streams are opened
 /// and accepted on it. Disposing ends the first stream cleanly, then closes the connection.
 /// </summary>
-internal sealed class QuicTransportConnection(QuicConnection connection, QuicStreamConnection first, QuicSettings settings) : IMultiplexedTransportConnection, IAuthenticatedConnection
+internal sealed class QuicTransportConnection(QuicConnection connection, QuicStreamConnection first) : IMultiplexedTransportConnection, IAuthenticatedConnection
 {
     private int _disposed;
 
@@ -28,7 +28,7 @@ internal sealed class QuicTransportConnection(QuicConnection connection, QuicStr
         try
         {
             var stream = await QuicErrors.OpenAsync(connection, cancellationToken).ConfigureAwait(false);
-            return new QuicStreamConnection(stream, connection, settings);
+            return new QuicStreamConnection(stream, connection);
         }
         catch (QuicException ex)
         {
@@ -41,7 +41,7 @@ internal sealed class QuicTransportConnection(QuicConnection connection, QuicStr
         try
         {
             var stream = await QuicErrors.AcceptAsync(connection, cancellationToken).ConfigureAwait(false);
-            return new QuicStreamConnection(stream, connection, settings);
+            return new QuicStreamConnection(stream, connection);
         }
         catch (QuicException ex) when (ex.QuicError is QuicError.ConnectionAborted or QuicError.OperationAborted or QuicError.ConnectionIdle or QuicError.ConnectionTimeout)
         {

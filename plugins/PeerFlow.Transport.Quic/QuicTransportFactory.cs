@@ -40,14 +40,10 @@ public sealed class QuicTransportFactory : ITransportFactory
             ListenEndPoint = ToIp(endPoint),
             ApplicationProtocols = [Alpn],
             ListenBacklog = 64,
-            ConnectionOptionsCallback = (_, _, _) => ValueTask.FromResult(new QuicServerConnectionOptions
+            ConnectionOptionsCallback = (_, _, _) => ValueTask.FromResult(settings.Apply(new QuicServerConnectionOptions
             {
                 DefaultStreamErrorCode = QuicErrors.StreamAborted,
                 DefaultCloseErrorCode = QuicErrors.ConnectionAborted,
-                MaxInboundBidirectionalStreams = settings.MaxStreams,
-                MaxInboundUnidirectionalStreams = 0,
-                IdleTimeout = settings.IdleTimeout,
-                InitialReceiveWindowSizes = settings.Windows,
                 ServerAuthenticationOptions = new SslServerAuthenticationOptions
                 {
                     ApplicationProtocols = [Alpn],
@@ -56,13 +52,13 @@ public sealed class QuicTransportFactory : ITransportFactory
                     // Any certificate: the engine decides by the peer ID it derives from it.
                     RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null,
                 },
-            }),
+            })),
         };
 
         try
         {
             var listener = await QuicListener.ListenAsync(listenerOptions, cancellationToken).ConfigureAwait(false);
-            return new QuicTransportListener(listener, settings);
+            return new QuicTransportListener(listener);
         }
         catch (QuicException ex)
         {
@@ -79,15 +75,11 @@ public sealed class QuicTransportFactory : ITransportFactory
         EnsureSupported();
         var settings = QuicSettings.From(options);
         var certificate = options?.Certificate ?? Throwaway.Value;
-        var connectionOptions = new QuicClientConnectionOptions
+        var connectionOptions = settings.Apply(new QuicClientConnectionOptions
         {
             RemoteEndPoint = endPoint,
             DefaultStreamErrorCode = QuicErrors.StreamAborted,
             DefaultCloseErrorCode = QuicErrors.ConnectionAborted,
-            MaxInboundBidirectionalStreams = settings.MaxStreams,
-            MaxInboundUnidirectionalStreams = 0,
-            IdleTimeout = settings.IdleTimeout,
-            InitialReceiveWindowSizes = settings.Windows,
             ClientAuthenticationOptions = new SslClientAuthenticationOptions
             {
                 ApplicationProtocols = [Alpn],
@@ -95,7 +87,7 @@ public sealed class QuicTransportFactory : ITransportFactory
                 ClientCertificates = [certificate],
                 RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null,
             },
-        };
+        });
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options?.ConnectTimeout ?? TimeSpan.FromSeconds(5));
@@ -104,7 +96,7 @@ public sealed class QuicTransportFactory : ITransportFactory
         {
             connection = await QuicConnection.ConnectAsync(connectionOptions, timeout.Token).ConfigureAwait(false);
             var first = await QuicErrors.OpenAsync(connection, timeout.Token).ConfigureAwait(false);
-            return new QuicTransportConnection(connection, new QuicStreamConnection(first, connection, settings), settings);
+            return new QuicTransportConnection(connection, new QuicStreamConnection(first, connection));
         }
         catch (Exception ex) when (ex is QuicException or AuthenticationException or System.Net.Sockets.SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {

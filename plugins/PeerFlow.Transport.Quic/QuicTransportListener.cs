@@ -14,15 +14,13 @@ internal sealed class QuicTransportListener : ITransportListener
     private static readonly TimeSpan FirstStreamTimeout = TimeSpan.FromSeconds(15);
 
     private readonly QuicListener _listener;
-    private readonly QuicSettings _settings;
     private readonly Channel<QuicTransportConnection> _ready = Channel.CreateUnbounded<QuicTransportConnection>();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
 
-    public QuicTransportListener(QuicListener listener, QuicSettings settings)
+    public QuicTransportListener(QuicListener listener)
     {
         _listener = listener;
-        _settings = settings;
         LocalEndPoint = listener.LocalEndPoint;
         _accepting = Task.Run(AcceptLoopAsync);
     }
@@ -96,7 +94,7 @@ internal sealed class QuicTransportListener : ITransportListener
         try
         {
             var stream = await QuicErrors.AcceptAsync(connection, timeout.Token).ConfigureAwait(false);
-            var accepted = new QuicTransportConnection(connection, new QuicStreamConnection(stream, connection, _settings), _settings);
+            var accepted = new QuicTransportConnection(connection, new QuicStreamConnection(stream, connection));
             if (!_ready.Writer.TryWrite(accepted))
             {
                 await accepted.DisposeAsync().ConfigureAwait(false);
