@@ -29,6 +29,10 @@ internal sealed class Recorder : ITransferObserver
 
     public TransferProgress? Last { get; private set; }
 
+    public TransferStarted? Started { get; private set; }
+
+    public void OnStarted(TransferStarted started) => Started = started;
+
     public IReadOnlyList<TransferStateChanged> Changes => [.. _changes];
 
     public IReadOnlyList<TransferState> States => [.. _changes.Select(c => c.To)];

@@ -133,9 +133,12 @@ public sealed class MultiStreamTests : FileSystemTest
         ValueTask<ITransportConnection> Connect(CancellationToken ct) => identity is null
             ? transport.ConnectAsync(listener.LocalEndPoint, null, ct)
             : TlsLayer.ConnectAsync(transport, listener.LocalEndPoint, identity, expected, null, ct);
-        var sent = await TransferSender.SendAsync(Connect, new SourceSet([source]), send).WaitAsync(InProcess.Timeout);
+        var recorder = new Recorder();
+        var sent = await TransferSender.SendAsync(Connect, new SourceSet([source]), send, recorder).WaitAsync(InProcess.Timeout);
         var received = await serving.WaitAsync(InProcess.Timeout);
         Assert.That(received?.Success, Is.True, "the receiver's own result");
+        Assert.That(sent.Warnings, Is.Empty, "no stream failed to open");
+        Assert.That(recorder.Started?.Streams, Is.EqualTo(Math.Min(send.Streams, receive.MaxStreams)));
         return (sent, listener.Accepted);
     }
 

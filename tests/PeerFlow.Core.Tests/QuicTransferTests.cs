@@ -36,13 +36,17 @@ public sealed class QuicTransferTests : FileSystemTest
         await using var listener = await Quic.BindAsync(new IPEndPoint(IPAddress.Loopback, 0), TlsLayer.WithCertificate(null, receiver.Certificate));
         var serving = new ReceiveServer(listener, receive, NullLogger.Instance).RunAsync(once: true, CancellationToken.None);
 
+        var recorder = new Recorder();
         var sent = await TransferSender.SendAsync(
             ct => TlsLayer.ConnectAsync(Quic, listener.LocalEndPoint, sender, receiver.Id, null, ct),
             new SourceSet([source]),
-            new SendOptions { Streams = streams, ChunkSize = ChunkSizePolicy.Fixed(64 * 1024) }).WaitAsync(InProcess.Timeout);
+            new SendOptions { Streams = streams, ChunkSize = ChunkSizePolicy.Fixed(64 * 1024) },
+            recorder).WaitAsync(InProcess.Timeout);
         var received = await serving.WaitAsync(InProcess.Timeout);
 
         Assert.That(sent.Success && received!.Success, Is.True);
+        Assert.That(recorder.Started?.Streams, Is.EqualTo(streams), "every stream asked for was opened and joined");
+        Assert.That(sent.Warnings, Is.Empty);
         TestTrees.AssertSameTree(source, Path.Combine(Dest, "tree"));
     }
 

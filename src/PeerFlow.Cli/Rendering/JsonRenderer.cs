@@ -35,6 +35,7 @@ internal sealed class JsonRenderer(TextWriter output, TextWriter error) : Render
         w.WriteString("transferId", started.TransferId);
         w.WriteString("peer", started.Peer);
         w.WriteString("peerId", started.PeerId);
+        w.WriteNumber("streams", started.Streams);
         w.WriteStartArray("roots");
         foreach (var root in started.Roots)
         {

@@ -30,7 +30,7 @@ internal class PlainRenderer(TextWriter output, TextWriter error) : Renderer(out
         lock (this)
         {
             _lastProgress = TimeSpan.Zero;
-            Output.WriteLine($"{verb} {string.Join(", ", started.Roots.Select(SafePath.Printable))} {preposition} {started.Peer ?? "?"}{(started.PeerId is null ? "" : $" (peer ID {started.PeerId})")}: {started.TotalFiles} files, {Units.Bytes(started.TotalBytes)}");
+            Output.WriteLine($"{verb} {string.Join(", ", started.Roots.Select(SafePath.Printable))} {preposition} {started.Peer ?? "?"}{(started.PeerId is null ? "" : $" (peer ID {started.PeerId})")}: {started.TotalFiles} files, {Units.Bytes(started.TotalBytes)}{(started.Streams > 1 ? $", over {started.Streams} streams" : "")}");
             Output.Flush();
         }
     }

@@ -32,7 +32,7 @@ internal sealed class ReceivePipeline
     private readonly Lock _streamsLock = new();
     private readonly List<Task> _streams = [];
     private readonly DeclaredWatermark _declared = new();
-    private ITargetBlock<ReceiveItem>? _head;
+    private readonly TaskCompletionSource<ITargetBlock<ReceiveItem>> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _sealed;
 
     public ReceivePipeline(FrameConnection connection, TransferSession session, DestinationWriter writer, ChunkPool pool, PipelineFault fault, bool lz4, int capacity, int decoders = 1)
@@ -55,13 +55,13 @@ internal sealed class ReceivePipeline
     {
         lock (_streamsLock)
         {
-            if (_sealed || _head is null)
+            if (_sealed)
             {
                 return null;
             }
 
-            var head = _head;
-            var loop = Task.Run(() => DataLoopAsync(stream, head, _fault.Token));
+            // A stream may join before the pipeline runs: its loop then waits for the blocks to exist.
+            var loop = Task.Run(() => RunStreamAsync(stream));
             _streams.Add(loop);
             return loop;
         }
@@ -75,10 +75,7 @@ internal sealed class ReceivePipeline
         var decompress = new TransformBlock<ReceiveItem, ReceiveItem>(Decompress, Options(_capacity * _decoders, token, _decoders));
         var write = new ActionBlock<ReceiveItem>(Write, Options(_capacity, token));
         decompress.LinkTo(write, new DataflowLinkOptions { PropagateCompletion = true });
-        lock (_streamsLock)
-        {
-            _head = decompress;
-        }
+        _started.TrySetResult(decompress);
 
         var frames = Task.Run(() => FrameLoopAsync(decompress, token), token);
         try
@@ -138,6 +135,12 @@ internal sealed class ReceivePipeline
             // Data still waiting on other streams for a declaration will not get one: let the writer say so.
             _declared.Close();
         }
+    }
+
+    private async Task RunStreamAsync(FrameConnection stream)
+    {
+        var head = await _started.Task.WaitAsync(_fault.Token).ConfigureAwait(false);
+        await DataLoopAsync(stream, head, _fault.Token).ConfigureAwait(false);
     }
 
     /// <summary>An extra stream: data frames (and heartbeats) until the sender closes it.</summary>

@@ -81,7 +81,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
         state.MoveTo(TransferState.Sending);
         control?.Attach(session);
         session.Start();
-        observer.OnStarted(new TransferStarted(TransferDirection.Send, Convert.ToHexStringLower(offer.TransferId), connection.RemoteEndPoint?.ToString() is { Length: > 0 } remote ? remote : null, offer.Roots, offer.TotalFiles, offer.TotalBytes, Security.TlsLayer.RemoteId(connection)?.Text));
+        observer.OnStarted(new TransferStarted(TransferDirection.Send, Convert.ToHexStringLower(offer.TransferId), connection.RemoteEndPoint?.ToString() is { Length: > 0 } remote ? remote : null, offer.Roots, offer.TotalFiles, offer.TotalBytes, Security.TlsLayer.RemoteId(connection)?.Text, 1 + dataStreams.Count));
         using var fault = new PipelineFault(cancellationToken);
         using var ownedPool = options.Pool is null ? new ChunkPool() : null;
         var pool = options.Pool ?? ownedPool!;

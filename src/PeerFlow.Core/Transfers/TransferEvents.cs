@@ -58,7 +58,8 @@ public sealed record TransferStarted(
     IReadOnlyList<string> Roots,
     long TotalFiles,
     long TotalBytes,
-    string? PeerId = null);
+    string? PeerId = null,
+    int Streams = 1);
 
 /// <summary>A snapshot of a running transfer.</summary>
 public sealed record TransferProgress(

@@ -4,8 +4,11 @@ using PeerFlow.Testing;
 
 namespace PeerFlow.Cli.Tests;
 
-/// <summary>The QUIC transport through the real CLI: a transfer where libmsquic is installed, a clear message where it is not.</summary>
-public sealed class QuicEndToEndTests : FileSystemTest
+/// <summary>
+/// Several streams and the QUIC transport through the real CLI: TCP streams everywhere; QUIC where libmsquic is
+/// installed, a clear message where it is not.
+/// </summary>
+public sealed class StreamsEndToEndTests : FileSystemTest
 {
     private static bool Supported => QuicListener.IsSupported && QuicConnection.IsSupported;
 
@@ -29,6 +32,32 @@ public sealed class QuicEndToEndTests : FileSystemTest
     }
 
     [Test]
+    public async Task TcpTransfer_OverThreeStreams_ArrivesWhole_AndSaysSo()
+    {
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
+        var (receiver, address) = await PeerFlowProcess.StartReceiverAsync(Dest, "--once");
+        await using (receiver)
+        {
+            var (code, stdout, stderr) = await PeerFlowProcess.RunAsync("send", source, "--streams", "3", "--to", address, "--output", "json");
+            Assert.That(code, Is.Zero, stderr);
+            Assert.That(stdout, Does.Contain("\"event\":\"started\"").And.Contain("\"streams\":3"));
+            Assert.That(await receiver.WaitForExitAsync(), Is.Zero, receiver.Stderr);
+            Assert.That(receiver.Stdout, Does.Contain("over 3 streams"));
+        }
+
+        TestTrees.AssertSameTree(source, Path.Combine(Dest, "tree"));
+    }
+
+    [Test]
+    public async Task Streams_OutOfRange_IsAUsageError()
+    {
+        var source = TestTrees.CreateSmallFiles(Dir.Combine("src"), 1);
+        var (code, _, stderr) = await PeerFlowProcess.RunAsync("send", source, "--streams", "17", "--to", "127.0.0.1:9");
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr, Does.Contain("--streams must be between 1 and 16"));
+    }
+
+    [Test]
     public async Task QuicTransfer_OverThreeStreams_ArrivesWhole_AndIsEncryptedToTheReceiversId()
     {
         if (!Supported)
@@ -43,6 +72,7 @@ public sealed class QuicEndToEndTests : FileSystemTest
             var (code, stdout, stderr) = await PeerFlowProcess.RunAsync("send", source, "--transport", "quic", "--streams", "3", "--to", address);
             Assert.That(code, Is.Zero, stderr);
             Assert.That(stdout + stderr, Does.Contain("encrypted; the receiver's peer ID is"));
+            Assert.That(stdout, Does.Contain("over 3 streams"));
             Assert.That(await receiver.WaitForExitAsync(), Is.Zero, receiver.Stderr);
         }
 
