@@ -44,6 +44,24 @@ public sealed class FaultTests : FileSystemTest
     }
 
     [Test]
+    public async Task StreamsCutRepeatedly_SenderReconnectsWithAllItsStreams_TreeArrivesWhole()
+    {
+        // The first connections to be cut are the main one and the extra streams of the early attempts alike.
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
+        TestTrees.WriteFile(Path.Combine(source, "big.bin"), 24 << 20);
+        var send = new SendOptions { Streams = 3, ChunkSize = ChunkSizePolicy.Fixed(64 * 1024), ReconnectDelay = TimeSpan.FromMilliseconds(50) };
+        var (sent, received, sender) = await RunAsync(source, "cut-after=2M;cuts=5", send);
+
+        Assert.That(sent.Success, Is.True);
+        Assert.That(received!.Success, Is.True);
+        TestTrees.AssertSameTree(source, Path.Combine(Dest, "tree"));
+        Assert.That(sender.Changes.Count(c => c.To == TransferState.Connecting && c.Reason is not null), Is.GreaterThanOrEqualTo(1), "at least one reconnect");
+        Assert.That(sender.Started?.Streams, Is.EqualTo(3), "the last attempt had all its streams again");
+        Assert.That(sent.BytesAlreadyThere, Is.GreaterThan(0), "the last attempt continued from what earlier ones delivered");
+        Assert.That(Directory.Exists(Path.Combine(Dest, ".peerflow")), Is.False);
+    }
+
+    [Test]
     public async Task ConnectionCutRepeatedly_SenderReconnectsAndContinues_TreeArrivesWhole()
     {
         var source = TestTrees.CreateMixedTree(Dir.Combine("src"));

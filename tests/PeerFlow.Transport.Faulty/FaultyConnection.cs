@@ -196,8 +196,9 @@ internal sealed class FaultyConnection : ITransportConnection, IDuplexPipe
         await _output.Writer.CompleteAsync().ConfigureAwait(false);
         await Task.WhenAny(_sending, Task.Delay(2000)).ConfigureAwait(false);
         Abort(new TransportException(TransportError.ConnectionAborted, "the connection was closed"));
-        await Task.WhenAll(_receiving, _sending).ConfigureAwait(false);
+        // Nobody reads the input any more: release a receive loop waiting for room in it.
         await _input.Reader.CompleteAsync().ConfigureAwait(false);
+        await Task.WhenAll(_receiving, _sending).ConfigureAwait(false);
         _closed.Dispose();
     }
 }

@@ -241,6 +241,12 @@ public static class TransferReceiver
                 }
                 await frames.DrainInputAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             }
+            else if (ex is TransportException && session is not null)
+            {
+                // A connection of the transfer broke (with several streams, maybe not this one): to the sender that
+                // is a lost connection to come back on, not a reason to give up, so it gets a reset, not an error.
+                connection.Abort((TransportException)ex);
+            }
             else if (ex is TransferRefusedException || await frames.TrySendErrorAsync(ToErrorCode(ex), SafePath.Printable(ex.Message)).ConfigureAwait(false))
             {
                 // Tell the peer why (a refusal has been told already), then close gracefully: a reset could destroy
