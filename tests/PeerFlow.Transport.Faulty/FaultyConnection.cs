@@ -194,7 +194,8 @@ internal sealed class FaultyConnection : ITransportConnection, IDuplexPipe
     public async ValueTask DisposeAsync()
     {
         await _output.Writer.CompleteAsync().ConfigureAwait(false);
-        await Task.WhenAny(_sending, Task.Delay(2000)).ConfigureAwait(false);
+        // What is queued gets up to 2 s to go out before the connection is torn down.
+        await Task.WhenAny(_sending, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
         Abort(new TransportException(TransportError.ConnectionAborted, "the connection was closed"));
         // Nobody reads the input any more: release a receive loop waiting for room in it.
         await _input.Reader.CompleteAsync().ConfigureAwait(false);
