@@ -89,11 +89,9 @@ public sealed class PeerIdentity : IDisposable
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var temporaryKey = keyPath + "." + Guid.NewGuid().ToString("N") + ".tmp";
         WritePrivate(temporaryKey, key.ExportPkcs8PrivateKeyPem());
-        try
-        {
-            File.Move(temporaryKey, keyPath, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(keyPath))
+        // One atomic step (renameat2 RENAME_NOREPLACE): File.Move without overwrite checks and then renames, so two
+        // processes could both "win" and leave a key that does not match the certificate written for it.
+        if (!Files.FileCalls.TryRenameNoReplace(temporaryKey, keyPath))
         {
             File.Delete(temporaryKey);
             return false;
