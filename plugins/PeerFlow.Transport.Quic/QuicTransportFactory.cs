@@ -72,9 +72,10 @@ public sealed class QuicTransportFactory : ITransportFactory
 
     public async ValueTask<ITransportConnection> ConnectAsync(EndPoint endPoint, TransportOptions? options = null, CancellationToken cancellationToken = default)
     {
+        options ??= new TransportOptions();
         EnsureSupported();
         var settings = QuicSettings.From(options);
-        var certificate = options?.Certificate ?? Throwaway.Value;
+        var certificate = options.Certificate ?? Throwaway.Value;
         var connectionOptions = settings.Apply(new QuicClientConnectionOptions
         {
             RemoteEndPoint = endPoint,
@@ -89,8 +90,9 @@ public sealed class QuicTransportFactory : ITransportFactory
             },
         });
 
+        var connectTimeout = options.ConnectTimeout;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options?.ConnectTimeout ?? TimeSpan.FromSeconds(5));
+        timeout.CancelAfter(connectTimeout);
         QuicConnection? connection = null;
         try
         {
@@ -113,7 +115,7 @@ public sealed class QuicTransportFactory : ITransportFactory
                     => new TransportException(TransportError.ConnectionRefused, $"cannot connect to {endPoint}: refused or unreachable (nothing listening there?)", socket),
                 System.Net.Sockets.SocketException socket => QuicErrors.Translate(socket, $"cannot connect to {endPoint}"),
                 AuthenticationException => new TransportException(TransportError.ConnectionRefused, $"cannot connect to {endPoint}: the QUIC handshake failed ({ex.Message})", ex),
-                _ => new TransportException(TransportError.TimedOut, $"cannot connect to {endPoint}: no answer within {(options?.ConnectTimeout ?? TimeSpan.FromSeconds(5)).TotalSeconds:0.#} s"),
+                _ => new TransportException(TransportError.TimedOut, $"cannot connect to {endPoint}: no answer within {connectTimeout.TotalSeconds:0.#} s"),
             };
         }
     }

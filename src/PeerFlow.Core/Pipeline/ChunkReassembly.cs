@@ -15,8 +15,6 @@ internal sealed class ChunkReassembly
     /// <summary>Some chunk was written to the file ahead of the hashed part.</summary>
     public bool HasSpilled { get; private set; }
 
-    public int Count => _chunks.Count;
-
     /// <summary>
     /// Whether [<paramref name="offset"/>, +<paramref name="length"/>) overlaps nothing held. Chunks are at most a few
     /// MiB and few are ahead at once, so a scan is cheaper than an interval tree.

@@ -18,9 +18,6 @@ internal sealed partial class DestinationWriter
 
     private long _held;
 
-    /// <summary>Bytes of early chunks held in memory now.</summary>
-    internal long HeldBytes => _held;
-
     /// <summary>Writes one chunk; takes ownership of its buffer.</summary>
     public void Write(ReceivedChunk chunk)
     {
@@ -62,21 +59,9 @@ internal sealed partial class DestinationWriter
             ResumeOrRestart(file, chunk.Offset);
         }
 
-        if (file.Discard && MultiStream)
-        {
-            // Dropped, but counted: the file's end is checked against what was sent.
-            if (chunk.Offset + length > file.Entry.Size || file.Received + length > file.Entry.Size)
-            {
-                throw new ProtocolException($"more data for '{file.DisplayPath}' than the {file.Entry.Size} bytes announced");
-            }
-
-            file.Received += length;
-            file.Frontier = file.Received;
-            FinishIfComplete(file);
-            return false;
-        }
-
-        if (chunk.Offset < file.Frontier || (!MultiStream && chunk.Offset != file.Frontier))
+        // With several streams a discarded file's chunks are only counted: their order no longer matters.
+        var checkOrder = !(file.Discard && MultiStream);
+        if (checkOrder && (chunk.Offset < file.Frontier || (!MultiStream && chunk.Offset != file.Frontier)))
         {
             throw new ProtocolException($"data for '{file.DisplayPath}' at offset {chunk.Offset}, expected {file.Frontier} (gap or overlap)");
         }
@@ -86,7 +71,7 @@ internal sealed partial class DestinationWriter
             throw new ProtocolException($"more data for '{file.DisplayPath}' than the {file.Entry.Size} bytes announced");
         }
 
-        if (chunk.Offset > file.Frontier && file.Ahead?.IsFree(chunk.Offset, length) == false)
+        if (checkOrder && chunk.Offset > file.Frontier && file.Ahead?.IsFree(chunk.Offset, length) == false)
         {
             throw new ProtocolException($"data for '{file.DisplayPath}' at offset {chunk.Offset} overlaps data already received");
         }

@@ -69,7 +69,9 @@ public static class TlsLayer
 
     /// <summary><paramref name="options"/> with <paramref name="certificate"/> for a transport that secures itself.</summary>
     public static TransportOptions WithCertificate(TransportOptions? options, X509Certificate2 certificate)
-        => new(options?.Values ?? new Dictionary<string, string>()) { Certificate = certificate, ConnectTimeout = options?.ConnectTimeout ?? new TransportOptions().ConnectTimeout };
+        => options is null
+            ? new TransportOptions { Certificate = certificate }
+            : new TransportOptions(options.Values) { Certificate = certificate, ConnectTimeout = options.ConnectTimeout };
 
     /// <summary>Whether connections of <paramref name="transport"/> need this layer: not when it encrypts by itself or never leaves the process.</summary>
     public static bool IsNeededFor(ITransportFactory transport)
