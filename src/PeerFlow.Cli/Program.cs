@@ -9,11 +9,13 @@ using PeerFlow.Cli.Commands.Plugins;
 using PeerFlow.Cli.Commands.Receive;
 using PeerFlow.Cli.Commands.Run;
 using PeerFlow.Cli.Commands.Send;
+using PeerFlow.Cli.Commands.Sync;
 using PeerFlow.Cli.Commands.Trust;
 
 var root = new RootCommand("PeerFlow: move files and directory trees between peers, fast, safely and verified.")
 {
     SendCommand.Create(),
+    SyncCommand.Create(),
     ReceiveCommand.Create(),
     CopyCommand.Create(),
     PluginsCommand.Create(),

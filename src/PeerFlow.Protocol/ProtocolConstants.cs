@@ -51,6 +51,15 @@ public static class ProtocolConstants
     /// <summary>Capability: a transfer may spread its data frames over extra data streams (<c>JoinStream</c>).</summary>
     public const string CapabilityStreams = "streams";
 
+    /// <summary>Capability: sync transfers (<c>TransferOffer.Sync</c>): verdicts on every file, updates, deletions, dry runs.</summary>
+    public const string CapabilitySync = "sync";
+
+    /// <summary>Most rules a <see cref="Messages.SyncRequest"/> may carry to protect receiver entries from deletion.</summary>
+    public const int MaxProtectRules = 4096;
+
+    /// <summary>Most entries one <see cref="Messages.SyncDeletions"/> may carry.</summary>
+    public const int MaxDeletionsPerMessage = 4096;
+
     /// <summary>Most extra data streams one transfer may use.</summary>
     public const int MaxExtraStreams = 15;
 

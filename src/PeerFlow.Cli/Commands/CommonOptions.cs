@@ -100,8 +100,10 @@ internal sealed partial class CommonOptions
         return new Session.SessionTiming(TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, timeout.Ticks / 3)), timeout);
     }
 
-    public SendOptions SendOptions(ParseResult result, int reconnects = 0) => new()
+    public SendOptions SendOptions(ParseResult result, int reconnects = 0, string? target = null, PeerFlow.Sync.SyncOptions? sync = null) => new()
     {
+        Target = target,
+        Sync = sync,
         Timing = Timing(result),
         Reconnects = reconnects,
         Compression = PickText(result, Compression, Config.Pipeline?.Compression) switch

@@ -38,6 +38,22 @@ internal static class EndPointParser
         return IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port);
     }
 
+    /// <summary>
+    /// <c>HOST:PORT[/PATH]</c>: the peer, and the path below its destination (or, on a daemon, <c>SHARE[/PATH]</c>)
+    /// when one follows the port; <c>HOST:PORT/</c> names the destination itself (an empty path). A Unix socket
+    /// address takes no path (its own path has slashes).
+    /// </summary>
+    public static (EndPoint EndPoint, string? Path) ParseWithPath(string text, string optionName)
+    {
+        if (text.StartsWith(UnixPrefix, StringComparison.Ordinal))
+        {
+            return (Parse(text, optionName), null);
+        }
+
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? (Parse(text, optionName), null) : (Parse(text[..slash], optionName), text[(slash + 1)..].TrimEnd('/'));
+    }
+
     public static string Format(EndPoint endPoint) => endPoint switch
     {
         DnsEndPoint dns => $"{dns.Host}:{dns.Port}",

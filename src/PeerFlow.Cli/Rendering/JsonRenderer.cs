@@ -71,7 +71,16 @@ internal sealed class JsonRenderer(TextWriter output, TextWriter error) : Render
         w.WriteNumber("size", file.Size);
     });
 
-    public override void Completed(TransferResult result) => Write(result.Success ? "completed" : "failed", w =>
+    public override void OnSyncChange(PeerFlow.Sync.SyncChange change) => Write("sync-change", w =>
+    {
+        w.WriteString("change", change.Kind switch { PeerFlow.Sync.SyncChangeKind.New => "new", PeerFlow.Sync.SyncChangeKind.Update => "update", _ => "delete" });
+        w.WriteString("path", change.Path);
+        w.WriteBoolean("directory", change.IsDirectory);
+        w.WriteNumber("size", change.Size);
+        w.WriteBoolean("dryRun", change.DryRun);
+    });
+
+    public override void Completed(TransferResult result) => Write(result.Success && result.Sync?.DeletionRefused is null ? "completed" : "failed", w =>
     {
         w.WriteString("direction", result.Direction == TransferDirection.Send ? "send" : "receive");
         w.WriteBoolean("success", result.Success);
@@ -106,6 +115,22 @@ internal sealed class JsonRenderer(TextWriter output, TextWriter error) : Render
         }
 
         w.WriteEndArray();
+        if (result.Sync is { } sync)
+        {
+            w.WriteStartObject("sync");
+            w.WriteBoolean("dryRun", sync.DryRun);
+            w.WriteNumber("filesChecked", sync.FilesChecked);
+            w.WriteNumber("bytesChecked", sync.BytesChecked);
+            w.WriteNumber("filesNew", sync.FilesNew);
+            w.WriteNumber("bytesNew", sync.BytesNew);
+            w.WriteNumber("filesUpdated", sync.FilesUpdated);
+            w.WriteNumber("bytesUpdated", sync.BytesUpdated);
+            w.WriteNumber("filesUnchanged", sync.FilesUnchanged);
+            w.WriteNumber("entriesDeleted", sync.EntriesDeleted);
+            w.WriteNumber("bytesDeleted", sync.BytesDeleted);
+            w.WriteString("deletionRefused", sync.DeletionRefused);
+            w.WriteEndObject();
+        }
     });
 
     public override void Failed(string message, string kind) => Write("failed", w =>

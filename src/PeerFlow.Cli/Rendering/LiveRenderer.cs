@@ -11,6 +11,7 @@ internal sealed class LiveRenderer(TextWriter output, TextWriter error) : PlainR
     private ProgressTask? _task;
     private string _title = "";
     private string? _peerNote;
+    private readonly List<PeerFlow.Sync.SyncChange> _changes = [];
 
     public override async Task<T> RunAsync<T>(Func<ITransferObserver, Task<T>> transfer)
     {
@@ -29,6 +30,17 @@ internal sealed class LiveRenderer(TextWriter output, TextWriter error) : PlainR
         if (_peerNote is not null)
         {
             base.Note(_peerNote);
+        }
+
+        // Lines under the live display would garble it: a sync's changes are listed once it is gone.
+        lock (_changes)
+        {
+            foreach (var change in _changes)
+            {
+                WriteChange(Output, change);
+            }
+
+            _changes.Clear();
         }
 
         return result;
@@ -70,6 +82,21 @@ internal sealed class LiveRenderer(TextWriter output, TextWriter error) : PlainR
         // Printed once the live display is gone, so it stays on screen.
         _peerNote = message;
         _task.Description = Markup.Escape(message);
+    }
+
+    public override void OnSyncChange(PeerFlow.Sync.SyncChange change)
+    {
+        if (_task is null)
+        {
+            base.OnSyncChange(change);
+        }
+        else if (ShowSyncChanges)
+        {
+            lock (_changes)
+            {
+                _changes.Add(change);
+            }
+        }
     }
 
     public override void OnProgress(TransferProgress progress)

@@ -1,4 +1,5 @@
 using PeerFlow.Files;
+using PeerFlow.Sync;
 using PeerFlow.Transfers;
 
 namespace PeerFlow.Cli.Rendering;
@@ -51,8 +52,44 @@ internal class PlainRenderer(TextWriter output, TextWriter error) : Renderer(out
         }
     }
 
+    public override void OnSyncChange(SyncChange change)
+    {
+        if (!ShowSyncChanges)
+        {
+            return;
+        }
+
+        lock (this)
+        {
+            WriteChange(Output, change);
+            Output.Flush();
+        }
+    }
+
+    /// <summary>One line per change: what happens (or would), the path below the synced directory, the size of a file sent.</summary>
+    protected static void WriteChange(TextWriter output, SyncChange change)
+    {
+        var what = (change.Kind, change.DryRun) switch
+        {
+            (SyncChangeKind.New, true) => "would send",
+            (SyncChangeKind.Update, true) => "would update",
+            (SyncChangeKind.Delete, true) => "would delete",
+            (SyncChangeKind.New, false) => "sent",
+            (SyncChangeKind.Update, false) => "updated",
+            _ => "deleted",
+        };
+        var path = change.IsDirectory ? change.Path + "/" : change.Path;
+        output.WriteLine(change.Kind == SyncChangeKind.Delete ? $"{what,-12} {path}" : $"{what,-12} {path} ({Units.Bytes(change.Size)})");
+    }
+
     public override void Completed(TransferResult result)
     {
+        if (result.Sync is { } sync && result.Direction == TransferDirection.Send)
+        {
+            SyncCompleted(result, sync);
+            return;
+        }
+
         var verb = result.Direction == TransferDirection.Send ? "sent" : "received";
         var seconds = Math.Max(result.Elapsed.TotalSeconds, 1e-6);
         lock (this)
@@ -72,6 +109,47 @@ internal class PlainRenderer(TextWriter output, TextWriter error) : Renderer(out
             var stored = result.StoredRoots.Count > 0 ? $" as {string.Join(", ", result.StoredRoots.Select(SafePath.Printable))}" : "";
             var status = result.Success ? "done" : $"FAILED ({result.Failures.Count} failed)";
             Output.WriteLine($"{status}: {verb} {result.Files} files, {result.Directories} directories{(result.Links > 0 ? $", {result.Links} links" : "")}, {Units.Bytes(result.Bytes)}{skipped}{stored} in {Units.Seconds(result.Elapsed)} ({Units.Rate(result.Bytes / seconds)}), verified");
+            Output.Flush();
+        }
+    }
+
+    /// <summary>
+    /// A sync's summary: files and bytes checked, sent (new and updated), unchanged, deleted; the time; the rate of
+    /// what was sent and the effective rate (the whole tree checked and in sync per second).
+    /// </summary>
+    private void SyncCompleted(TransferResult result, SyncReport sync)
+    {
+        var seconds = Math.Max(result.Elapsed.TotalSeconds, 1e-6);
+        lock (this)
+        {
+            foreach (var warning in result.Warnings)
+            {
+                Error.WriteLine($"peerflow: warning: {SafePath.Printable(warning)}");
+            }
+
+            foreach (var failure in result.Failures)
+            {
+                Error.WriteLine($"peerflow: failed: {failure.Path}: {failure.Reason}");
+            }
+
+            if (sync.DeletionRefused is not null)
+            {
+                Error.WriteLine($"peerflow: deletion refused: {sync.DeletionRefused}");
+            }
+
+            var sent = sync.FilesNew + sync.FilesUpdated;
+            var deleted = sync.EntriesDeleted > 0 ? $"; {(sync.DryRun ? "would delete" : "deleted")} {sync.EntriesDeleted} ({Units.Bytes(sync.BytesDeleted)})" : "";
+            if (sync.DryRun)
+            {
+                Output.WriteLine($"dry run: checked {sync.FilesChecked} files ({Units.Bytes(sync.BytesChecked)}); would send {sent} ({Units.Bytes(sync.BytesNew + sync.BytesUpdated)}: {sync.FilesNew} new, {sync.FilesUpdated} updated); {sync.FilesUnchanged} unchanged{deleted}; nothing was changed");
+            }
+            else
+            {
+                var status = result.Success && sync.DeletionRefused is null ? "sync done" : $"sync FAILED ({result.Failures.Count} failed{(sync.DeletionRefused is null ? "" : ", deletion refused")})";
+                var sentBytes = Math.Max(result.Bytes - result.BytesAlreadyThere, 0);
+                Output.WriteLine($"{status}: checked {sync.FilesChecked} files ({Units.Bytes(sync.BytesChecked)}); sent {sent} ({Units.Bytes(sync.BytesNew + sync.BytesUpdated)}: {sync.FilesNew} new, {sync.FilesUpdated} updated); {sync.FilesUnchanged} unchanged{deleted}; {Units.Seconds(result.Elapsed)}, {Units.Rate(sentBytes / seconds)} sent, {Units.Rate(sync.BytesChecked / seconds)} effective");
+            }
+
             Output.Flush();
         }
     }

@@ -102,6 +102,13 @@ internal abstract class Renderer : ITransferObserver
     {
     }
 
+    /// <summary>Print each change of a sync as it is decided (a dry run, or --verbose); machine output always has them.</summary>
+    public bool ShowSyncChanges { get; set; }
+
+    public virtual void OnSyncChange(PeerFlow.Sync.SyncChange change)
+    {
+    }
+
     public virtual void OnConnectionLost(Exception error) => Note($"connection lost ({error.Message}); waiting for the sender to reconnect");
 
     public virtual void OnEnded(TransferResult? result, Exception? error)

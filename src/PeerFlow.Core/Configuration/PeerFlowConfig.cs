@@ -26,7 +26,10 @@ public sealed class PeerFlowConfig
     [Description("What 'peerflow receive' does.")]
     public ReceiveConfig? Receive { get; set; }
 
-    [Description("Named jobs for 'peerflow run FILE': each a send, receive or copy, run one after another.")]
+    [Description("What 'peerflow sync' does besides what it shares with send (to, peer, reconnects, links, insecure come from the send section).")]
+    public SyncConfig? Sync { get; set; }
+
+    [Description("Named jobs for 'peerflow run FILE': each a send, sync, receive or copy, run one after another.")]
     public List<JobConfig>? Jobs { get; set; }
 }
 
@@ -40,12 +43,12 @@ public sealed class JobConfig
     [RegularExpression("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     public string? Name { get; set; }
 
-    [Description("What the job does: send (paths to send.to), receive (into receive.dest), copy (paths into dest, in-process).")]
+    [Description("What the job does: send (paths to send.to), sync (one directory mirrored to send.to), receive (into receive.dest), copy (paths into dest, in-process).")]
     [Required]
-    [AllowedValues("send", "receive", "copy")]
+    [AllowedValues("send", "sync", "receive", "copy")]
     public string? Verb { get; set; }
 
-    [Description("send and copy: the files and directories to send or copy.")]
+    [Description("send and copy: the files and directories to send or copy; sync: the one directory to mirror.")]
     public List<string>? Paths { get; set; }
 
     [Description("copy: the destination directory.")]
@@ -60,6 +63,33 @@ public sealed class JobConfig
 
     [Description("This job's receive settings, over the file's.")]
     public ReceiveConfig? Receive { get; set; }
+
+    [Description("This job's sync settings, over the file's.")]
+    public SyncConfig? Sync { get; set; }
+}
+
+/// <summary>What <c>peerflow sync</c> does (where to and how to connect: the send section).</summary>
+public sealed class SyncConfig
+{
+    [Description("Compare files by content hash instead of size and modification time (reads every file of the same size on both sides).")]
+    public bool? Checksum { get; set; }
+
+    [Description("Delete what the receiver has below the target that the source no longer has (never what the source leaves out on purpose).")]
+    public bool? Delete { get; set; }
+
+    [Description("The most entries one sync may delete; more, and it deletes none. Absent: maxDeletePercent applies.")]
+    [Range(typeof(long), "0", "9223372036854775807")]
+    public long? MaxDelete { get; set; }
+
+    [Description("Without maxDelete: a sync that would delete more than this percentage of the target's entries deletes none (default 50).")]
+    [Range(0, 100)]
+    public int? MaxDeletePercent { get; set; }
+
+    [Description("Move deleted entries into the receiver's trash (.peerflow/trash/ in the target) instead of removing them.")]
+    public bool? Trash { get; set; }
+
+    [Description("Only report what would be sent, updated and deleted; change nothing.")]
+    public bool? DryRun { get; set; }
 }
 
 /// <summary>The pipeline's stages and their options.</summary>
@@ -198,4 +228,11 @@ public sealed class ReceiveConfig
 
     [Description("Also accept unencrypted, unauthenticated senders.")]
     public bool? Insecure { get; set; }
+
+    [Description("What a sync sender may do: allow (replace changed files and delete, the default), no-delete (replace, never delete), refuse (no sync transfers).")]
+    [AllowedValues("allow", "no-delete", "refuse")]
+    public string? Sync { get; set; }
+
+    [Description("What a sync deletes always goes to the trash (.peerflow/trash/ in its target), whatever the sender asks.")]
+    public bool? Trash { get; set; }
 }

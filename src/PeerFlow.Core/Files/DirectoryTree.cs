@@ -125,6 +125,41 @@ internal sealed class DirectoryTree : IDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes the file or symbolic link at <paramref name="fullPath"/> (below the root; a link itself, never what it
+    /// points to), or, for a directory, first moves it whole to <paramref name="stagingPath"/> (below the root, where
+    /// nobody else writes) and removes it there, so nothing is ever removed through a link swapped into the tree.
+    /// </summary>
+    public void Delete(string fullPath, bool isDirectory, string stagingPath)
+    {
+        TrimCache();
+        if (isDirectory)
+        {
+            if (Move(fullPath, stagingPath, replace: false))
+            {
+                // .NET's recursive delete removes links inside, never what they point to.
+                Directory.Delete(stagingPath, recursive: true);
+            }
+
+            return;
+        }
+
+        if (_rootHandle is null)
+        {
+            var info = new FileInfo(fullPath);
+            if (info.Attributes != (FileAttributes)(-1) && ((info.Attributes & FileAttributes.Directory) == 0 || (info.Attributes & FileAttributes.ReparsePoint) != 0))
+            {
+                EnsurePortable(Path.GetDirectoryName(fullPath)!);
+                info.Delete();
+            }
+
+            return;
+        }
+
+        var parent = Open(Relative(Path.GetDirectoryName(fullPath)!), create: false);
+        FileCalls.Remove(parent, Path.GetFileName(fullPath), Relative(fullPath));
+    }
+
     /// <summary>Sets a directory's permission bits (when given) and modification time, never through a link.</summary>
     public void SetMetadata(string fullPath, UnixFileMode? mode, long modifiedUnixNanoseconds)
     {

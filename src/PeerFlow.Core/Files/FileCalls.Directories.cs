@@ -119,6 +119,42 @@ internal static partial class FileCalls
     /// <summary>Removes <paramref name="name"/> (not a directory) from <paramref name="directory"/>, if it is there.</summary>
     public static void UnlinkAt(SafeFileHandle directory, string name) => Linux.UnlinkAt(directory, name, 0);
 
+    /// <summary>Removes the file or link <paramref name="name"/> from <paramref name="directory"/> (a link itself, never what it points to).</summary>
+    /// <exception cref="IOException">It is a directory, or it cannot be removed; a name already gone is not an error.</exception>
+    public static void Remove(SafeFileHandle directory, string name, string display)
+    {
+        while (Linux.UnlinkAt(directory, name, 0) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Linux.ENOENT)
+            {
+                return;
+            }
+
+            if (errno != Linux.EINTR)
+            {
+                throw Error(errno, $"cannot delete '{display}'");
+            }
+        }
+    }
+
+    /// <summary>Opens the regular file <paramref name="path"/> for reading, refusing a symbolic link in its place.</summary>
+    public static SafeFileHandle OpenReadNoFollow(string path)
+    {
+        if (!Native)
+        {
+            var info = new FileInfo(path);
+            if ((info.Attributes & FileAttributes.ReparsePoint) != 0 && info.Attributes != (FileAttributes)(-1))
+            {
+                throw new IOException($"refusing to read through the symbolic link '{path}'");
+            }
+
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+
+        return OpenNative(path, Linux.O_RDONLY | O_NOFOLLOW | Linux.O_CLOEXEC, 0, "open");
+    }
+
     /// <summary>The target of the symbolic link <paramref name="name"/> in <paramref name="directory"/>; null when it is not a link.</summary>
     public static string? ReadLinkAt(SafeFileHandle directory, string name)
     {

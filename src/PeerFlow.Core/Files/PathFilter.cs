@@ -63,6 +63,12 @@ public sealed class PathFilter
         return combined;
     }
 
+    /// <summary>
+    /// The rules as gitignore lines, in order (a rule that re-includes starts with <c>!</c>), so that
+    /// <c>PathFilter.None.WithIgnoreFile(Lines)</c> is the same filter: how a sync tells the receiver what it leaves out.
+    /// </summary>
+    public IReadOnlyList<string> Lines => _rules.ConvertAll(r => (r.Negated ? "!" : r.Text.StartsWith('!') || r.Text.StartsWith('#') ? "\\" : "") + r.Text.Trim());
+
     /// <summary>Whether <paramref name="relativePath"/> ('/'-separated, below the root) is left out.</summary>
     public bool Excludes(string relativePath, bool isDirectory)
     {

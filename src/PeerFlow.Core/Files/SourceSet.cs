@@ -75,11 +75,20 @@ public sealed class SourceSet
     /// </summary>
     public PathFilter Filter { get; }
 
+    /// <summary>The rules that apply below the root at <paramref name="rootPath"/> (one of <see cref="RootPaths"/>): its ignore file's, then <see cref="Filter"/>'s.</summary>
+    public PathFilter FilterOf(string rootPath) => _filters.GetValueOrDefault(rootPath, Filter);
+
     /// <summary>The full paths of the roots, in the order given.</summary>
     public IReadOnlyList<string> RootPaths => _roots.ConvertAll(r => r.FullPath);
 
     /// <summary>Problems met while enumerating (unreadable directories, skipped special files).</summary>
     public IList<string> Warnings { get; } = [];
+
+    /// <summary>The last enumeration could not read some directory: what it produced is not the whole tree (a sync must not delete).</summary>
+    public bool Incomplete { get; private set; }
+
+    /// <summary>Leave out PeerFlow's state directory (<c>.peerflow</c>) at the top of each root: a sync of a directory that also receives transfers mirrors its files, not its partial transfers.</summary>
+    public bool SkipStateDirectory { get; init; }
 
     /// <summary>
     /// Counts what <see cref="Enumerate"/> will produce, without keeping anything. Walks the tree once; later calls
@@ -113,6 +122,11 @@ public sealed class SourceSet
     /// <summary>Every entry, roots first, each directory before its children.</summary>
     public IEnumerable<SourceEntry> Enumerate(bool collectWarnings = true)
     {
+        if (collectWarnings)
+        {
+            Incomplete = false;
+        }
+
         foreach (var (fullPath, name, isDirectory) in _roots)
         {
             var info = isDirectory ? (FileSystemInfo)new DirectoryInfo(fullPath) : new FileInfo(fullPath);
@@ -145,6 +159,7 @@ public sealed class SourceSet
                 if (collectWarnings)
                 {
                     Warnings.Add($"cannot read directory '{full}': {ex.Message}");
+                    Incomplete = true;
                 }
 
                 continue;
@@ -155,6 +170,11 @@ public sealed class SourceSet
             foreach (var child in children)
             {
                 var childRelative = rel + "/" + child.Name;
+                if (SkipStateDirectory && ReferenceEquals(rel, relative) && child.Name == Resume.PartialStore.StateDirectoryName)
+                {
+                    continue;
+                }
+
                 if (!filter.IsEmpty && filter.Excludes(childRelative[rootPrefix..], child is DirectoryInfo && (child.Attributes & FileAttributes.ReparsePoint) == 0))
                 {
                     continue;

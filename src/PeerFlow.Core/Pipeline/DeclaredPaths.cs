@@ -17,9 +17,17 @@ internal sealed class DeclaredPaths(bool caseInsensitive)
     public bool CaseInsensitive { get; } = caseInsensitive;
 
     /// <summary>False when <paramref name="path"/> (or, case-insensitively, an equivalent) was declared before.</summary>
-    public bool Add(string path)
+    public bool Add(string path) => _hashes.Add(Key(path));
+
+    /// <summary>
+    /// Whether <paramref name="path"/> (or an equivalent) was declared. A hash collision can only make an undeclared
+    /// path look declared, which errs on the safe side for its one use: a sync deletes only what is not declared.
+    /// </summary>
+    public bool Contains(string path) => _hashes.Contains(Key(path));
+
+    private ulong Key(string path)
     {
         var key = CaseInsensitive ? path.Normalize(NormalizationForm.FormC).ToUpperInvariant() : path;
-        return _hashes.Add(XxHash64.HashToUInt64(MemoryMarshal.AsBytes(key.AsSpan())));
+        return XxHash64.HashToUInt64(MemoryMarshal.AsBytes(key.AsSpan()));
     }
 }

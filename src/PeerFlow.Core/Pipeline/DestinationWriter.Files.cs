@@ -33,7 +33,7 @@ internal sealed partial class DestinationWriter
         }
 
         var size = file.Entry.Size;
-        var partial = _store.PartialPath(file.Entry.Id);
+        var partial = _store!.PartialPath(file.Entry.Id);
         // Created exclusively: it never follows or reuses anything already at the partial file's name.
         UnixFileMode? mode = file.Entry.Mode >= 0 ? ToSafeMode(file.Entry.Mode) : null;
         file.Handle = FileCalls.CreateNew(partial, size >= PreallocateThreshold ? size : 0, mode, out var modeIsExact);
@@ -55,12 +55,17 @@ internal sealed partial class DestinationWriter
     {
         var entry = file.Entry;
         if (entry.Size > 0
-            && _store.Previous?.Files.GetValueOrDefault(file.DisplayPath) is { } kept
+            && _store?.Previous?.Files.GetValueOrDefault(file.DisplayPath) is { } kept
             && kept.Size == entry.Size
             && kept.ModifiedUnixNanoseconds == entry.ModifiedUnixNanoseconds
             && TryReopen(file, Path.Join(_store.Directory, kept.PartialName)) is { } prefixHash)
         {
             return new EntryVerdict { Id = entry.Id, Kind = VerdictKind.Resume, Offset = file.ResumeOffset, PrefixHash = prefixHash };
+        }
+
+        if (Sync is { } sync)
+        {
+            return JudgeSync(file, sync);
         }
 
         var existing = new FileInfo(file.FinalPath);
@@ -175,7 +180,7 @@ internal sealed partial class DestinationWriter
     private bool Place(IncomingFile file)
     {
         var temp = file.TempPath!;
-        if (_options.OnConflict == ConflictPolicy.Overwrite || file.FreshRoot)
+        if (_options.OnConflict == ConflictPolicy.Overwrite || file.FreshRoot || Sync is not null)
         {
             // rename(2): atomic, and it replaces a link itself rather than writing through it. In a root this
             // transfer created, nothing but this transfer's own files can be there, so no check is needed.
@@ -274,13 +279,19 @@ internal sealed partial class DestinationWriter
             return;
         }
 
-        if (SafePath.UnsafeLinkTarget(segments, entry.LinkTarget, Resume.PartialStore.StateDirectoryName) is { } unsafeTarget)
+        // A sync's root is the destination itself: its links are resolved from below it, and may not leave it.
+        if (SafePath.UnsafeLinkTarget(root.StoredName.Length == 0 ? segments[1..] : segments, entry.LinkTarget, Resume.PartialStore.StateDirectoryName) is { } unsafeTarget)
         {
             Fail(display, $"symbolic link not created: {unsafeTarget}");
             return;
         }
 
-        if (_options.OnConflict == ConflictPolicy.Skip && !root.Fresh && ConflictNames.Exists(finalPath))
+        if (DryRun)
+        {
+            return;
+        }
+
+        if (Sync is null && _options.OnConflict == ConflictPolicy.Skip && !root.Fresh && ConflictNames.Exists(finalPath))
         {
             FilesSkipped++;
             return;
@@ -288,7 +299,7 @@ internal sealed partial class DestinationWriter
 
         try
         {
-            if (_tree.CreateLink(finalPath, entry.LinkTarget!, replace: !root.Fresh && _options.OnConflict == ConflictPolicy.Overwrite))
+            if (_tree.CreateLink(finalPath, entry.LinkTarget!, replace: Sync is not null || (!root.Fresh && _options.OnConflict == ConflictPolicy.Overwrite)))
             {
                 LinksCreated++;
             }

@@ -24,13 +24,13 @@ internal sealed partial class DestinationWriter
 
     private readonly string _destination;
     private readonly ReceiveOptions _options;
-    private readonly PartialStore _store;
+    private readonly PartialStore? _store;
     private readonly Action<ControlMessage>? _verdicts;
     private readonly IReadOnlyDictionary<string, RootPlan> _roots;
     private readonly ProgressTracker _progress;
     private readonly ITransferObserver _observer;
     private readonly Dictionary<uint, IncomingFile> _pending = [];
-    private readonly List<(string Path, EntryInfo Entry)> _directories = [];
+    private readonly List<(string Path, string Display, EntryInfo Entry)> _directories = [];
     private readonly DirectoryTree _tree;
     private readonly List<TransferFailure> _failures = [];
     private readonly DeclaredPaths _declared;
@@ -40,8 +40,11 @@ internal sealed partial class DestinationWriter
     private TransferEnd? _transferEnd;
     private readonly HashSet<uint> _aborted = [];
 
-    /// <summary>Creates the writer; <paramref name="verdicts"/> is where the answer to each entry batch goes (null: verdicts are off).</summary>
-    public DestinationWriter(string destination, ReceiveOptions options, PartialStore store, Action<ControlMessage>? verdicts, IReadOnlyDictionary<string, RootPlan> roots, ProgressTracker progress, ITransferObserver observer, DirectoryTree tree)
+    /// <summary>
+    /// Creates the writer; <paramref name="verdicts"/> is where the answer to each entry batch goes (null: verdicts
+    /// are off); <paramref name="store"/> is null only for a sync's dry run, which writes nothing.
+    /// </summary>
+    public DestinationWriter(string destination, ReceiveOptions options, PartialStore? store, Action<ControlMessage>? verdicts, IReadOnlyDictionary<string, RootPlan> roots, ProgressTracker progress, ITransferObserver observer, DirectoryTree tree)
     {
         _tree = tree;
         _destination = destination;
@@ -124,9 +127,7 @@ internal sealed partial class DestinationWriter
             throw new InvalidPathException(entry.Path, "it does not start with one of the offered roots");
         }
 
-        segments[0] = root.StoredName;
-        var finalPath = SafePath.Combine(_destination, segments, entry.Path);
-        var display = string.Join('/', segments);
+        var (finalPath, display) = Locate(entry, segments, root);
         if (!_declared.Add(display))
         {
             throw new InvalidPathException(entry.Path, _declared.CaseInsensitive ? "it is declared twice (names that differ only in case or Unicode form are the same file here)" : "it is declared twice");
@@ -136,9 +137,12 @@ internal sealed partial class DestinationWriter
             case EntryKind.Directory:
                 try
                 {
-                    EnsureDirectory(finalPath);
-                    DirectoriesCreated++;
-                    _directories.Add((finalPath, entry));
+                    _directories.Add((finalPath, display, entry));
+                    if (!DryRun)
+                    {
+                        EnsureDirectory(finalPath);
+                        DirectoriesCreated++;
+                    }
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -161,7 +165,7 @@ internal sealed partial class DestinationWriter
                 if (verdicts is not null && Judge(file, root) is { } verdict)
                 {
                     verdicts.Add(verdict);
-                    if (verdict.Kind != VerdictKind.Resume)
+                    if (verdict.Kind is VerdictKind.Have or VerdictKind.Skip)
                     {
                         // The sender sends nothing for this file: it is done here.
                         FilesSkipped++;
@@ -171,7 +175,15 @@ internal sealed partial class DestinationWriter
                         break;
                     }
                 }
-                else if (_options.OnConflict == ConflictPolicy.Skip && !root.Fresh && ConflictNames.Exists(finalPath))
+
+                if (DryRun)
+                {
+                    // Judged, nothing more: the sender reports it and sends none of it.
+                    _progress.AddFile();
+                    break;
+                }
+
+                if (Sync is null && _options.OnConflict == ConflictPolicy.Skip && !root.Fresh && ConflictNames.Exists(finalPath))
                 {
                     file.Discard = true;
                     file.Skipped = true;
@@ -279,6 +291,7 @@ internal sealed partial class DestinationWriter
 
     public void Complete(TransferEnd end)
     {
+        _senderIncomplete = end.Incomplete;
         if (end.Files != _fileEnds)
         {
             throw new ProtocolException($"the sender reports {end.Files} files, {_fileEnds} were received");
@@ -302,11 +315,20 @@ internal sealed partial class DestinationWriter
     private void CompleteNow()
     {
         _transferEnd = null;
+        if (Sync is { } sync)
+        {
+            ApplyDeletions(sync);
+            if (sync.DryRun)
+            {
+                Completed = true;
+                return;
+            }
+        }
 
         // Children first: writing into a directory changes its modification time.
         for (var i = _directories.Count - 1; i >= 0; i--)
         {
-            var (path, entry) = _directories[i];
+            var (path, _, entry) = _directories[i];
             try
             {
                 UnixFileMode? mode = entry.Mode >= 0 ? ToSafeMode(entry.Mode) | UnixFileMode.UserExecute | UnixFileMode.UserWrite | UnixFileMode.UserRead : null;
@@ -319,6 +341,32 @@ internal sealed partial class DestinationWriter
         }
 
         Completed = true;
+    }
+
+    /// <summary>
+    /// Where a declared entry goes, and its path as reported (relative to the destination). A sync's root (stored
+    /// under the empty name) is the destination itself; nothing may be declared inside PeerFlow's state directory.
+    /// </summary>
+    private (string FinalPath, string Display) Locate(EntryInfo entry, string[] segments, RootPlan root)
+    {
+        if (root.StoredName.Length > 0)
+        {
+            segments[0] = root.StoredName;
+            return (SafePath.Combine(_destination, segments, entry.Path), string.Join('/', segments));
+        }
+
+        if (segments.Length == 1)
+        {
+            return (_destination, "");
+        }
+
+        if (segments[1] == PartialStore.StateDirectoryName)
+        {
+            throw new InvalidPathException(entry.Path, $"'{PartialStore.StateDirectoryName}' is reserved for PeerFlow's own files");
+        }
+
+        var below = segments[1..];
+        return (SafePath.Combine(_destination, below, entry.Path), string.Join('/', below));
     }
 
     /// <summary>

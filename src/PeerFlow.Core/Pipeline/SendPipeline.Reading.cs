@@ -27,6 +27,11 @@ internal sealed partial class SendPipeline
                 return;
             }
 
+            if (RecordSyncChange(entry, verdict))
+            {
+                return;
+            }
+
             var hasher = new XxHash128();
             long sent = 0;
             if (entry.Size > 0)

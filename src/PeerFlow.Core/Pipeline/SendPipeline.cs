@@ -201,7 +201,7 @@ internal sealed partial class SendPipeline
             await DeclareAsync(batch, readers, head, token).ConfigureAwait(false);
             readers.Complete();
             await readers.Completion.ConfigureAwait(false);
-            var end = new TransferEnd { Files = _files, Directories = _directories, Bytes = _bytes };
+            var end = new TransferEnd { Files = _files, Directories = _directories, Bytes = _bytes, Incomplete = _sources.Incomplete };
             await SendAsync(head, new ControlItem(end), token).ConfigureAwait(false);
             head.Complete();
         }
@@ -222,7 +222,7 @@ internal sealed partial class SendPipeline
         var infos = new EntryInfo[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            infos[i] = batch[i].ToEntryInfo();
+            infos[i] = Declaration(batch[i]);
         }
 
         // The declaration is inside the ordered pipeline before any reader sees these files.

@@ -24,6 +24,12 @@ internal sealed class PartialStore : IDisposable
 {
     public const string StateDirectoryName = ".peerflow";
     public const long JournaledFileThreshold = 1024 * 1024;
+
+    /// <summary>Where a sync moves what it deletes when asked to keep it (inside the state directory).</summary>
+    public const string TrashDirectoryName = "trash";
+
+    /// <summary>A directory a sync is deleting is first moved into the state directory under this prefix.</summary>
+    public const string DeletingPrefix = "deleting-";
     private const string Header = "peerflow-journal\t1";
     private const string JournalName = "journal";
 
@@ -146,6 +152,17 @@ internal sealed class PartialStore : IDisposable
         _journal.Dispose();
     }
 
+    private static void TryDeleteTree(DirectoryInfo directory)
+    {
+        try
+        {
+            directory.Delete(recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
     /// <summary>
     /// Deletes the stores under <paramref name="destination"/> whose journal has not changed for
     /// <paramref name="maxAge"/> and that no receiver holds, except <paramref name="keep"/> (the transfer about to
@@ -165,6 +182,19 @@ internal sealed class PartialStore : IDisposable
             var cutoff = DateTime.UtcNow - maxAge;
             foreach (var directory in info.EnumerateDirectories())
             {
+                if (directory.Name == TrashDirectoryName || (directory.Attributes & FileAttributes.ReparsePoint) != 0)
+                {
+                    // The user's deleted files: kept until they empty the trash.
+                    continue;
+                }
+
+                if (directory.Name.StartsWith(DeletingPrefix, StringComparison.Ordinal))
+                {
+                    // A sync's deletion that a crash interrupted: it was on its way out.
+                    TryDeleteTree(directory);
+                    continue;
+                }
+
                 var journal = new FileInfo(Path.Join(directory.FullName, JournalName));
                 var lastUse = journal.Exists ? journal.LastWriteTimeUtc : directory.LastWriteTimeUtc;
                 if (lastUse > cutoff || directory.Name == keep || (directory.Attributes & FileAttributes.ReparsePoint) != 0)

@@ -5,6 +5,7 @@ using PeerFlow.Pipeline;
 using PeerFlow.Protocol;
 using PeerFlow.Protocol.Messages;
 using PeerFlow.Session;
+using PeerFlow.Sync;
 using PeerFlow.Transports;
 
 namespace PeerFlow.Transfers;
@@ -45,7 +46,14 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
                     ChunkSize = options.ChunkSize.MaxChunk,
                     ResumeKey = resumeKey,
                     ExtraStreams = connectAgain is not null || connection is IMultiplexedTransportConnection ? options.Streams - 1 : 0,
+                    Target = options.Target,
+                    Sync = SyncRequest(),
                 };
+                if (offer.Sync is not null && !capabilities.Contains(ProtocolConstants.CapabilitySync))
+                {
+                    throw new TransferRefusedException("it does not support sync (an older PeerFlow); update it, or use send");
+                }
+
                 await frames.SendControlAsync(offer, handshake.Token).ConfigureAwait(false);
                 reply = await frames.ReadControlAsync<TransferReply>(handshake.Token).ConfigureAwait(false);
             }
@@ -89,10 +97,12 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
         var pipeline = new SendPipeline(frames, session, verdicts, sources, effective, pool, progress, observer, fault, dataStreams)
         {
             PeerTakesLinks = capabilities.Contains(ProtocolConstants.CapabilitySymlinks),
+            Sync = offer.Sync,
         };
         using var reporting = new CancellationTokenSource();
         var reporter = progress.ReportAsync(observer, options.ProgressInterval, reporting.Token);
-        var summaryTask = ReadControlAsync(frames, session, verdicts, fault);
+        var deletions = new DeletionTally(observer, offer.Sync?.DryRun == true);
+        var summaryTask = ReadControlAsync(frames, session, verdicts, fault, deletions);
         TransferSummary summary;
         try
         {
@@ -152,7 +162,36 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
             [.. sources.Warnings],
             reply.RootNames ?? [],
             pipeline.BytesAlreadyThere,
-            pipeline.Links);
+            pipeline.Links)
+        {
+            Sync = offer.Sync is null ? null : pipeline.SyncReport(summary),
+        };
+    }
+
+    /// <summary>A sync's request as the offer carries it: the options, what the sources leave out (protected from deletion), whether links are synced.</summary>
+    private SyncRequest? SyncRequest()
+    {
+        if (options.Sync is not { } sync)
+        {
+            return null;
+        }
+
+        if (sources.RootPaths.Count != 1)
+        {
+            throw new ArgumentException("a sync mirrors exactly one directory");
+        }
+
+        return new SyncRequest
+        {
+            Checksum = sync.Checksum,
+            Delete = sync.Delete,
+            MaxDelete = sync.MaxDelete ?? -1,
+            MaxDeletePercent = sync.MaxDeletePercent,
+            Trash = sync.Trash,
+            DryRun = sync.DryRun,
+            Protect = [.. sources.FilterOf(sources.RootPaths[0]).Lines],
+            Links = sources.IncludeLinks,
+        };
     }
 
     /// <summary>
@@ -257,7 +296,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
     }
 
     /// <summary>Reads what the receiver sends while we send: heartbeats, pauses, verdicts, and finally the summary.</summary>
-    private static async Task<TransferSummary> ReadControlAsync(FrameConnection frames, TransferSession session, VerdictBook? verdicts, PipelineFault fault)
+    private static async Task<TransferSummary> ReadControlAsync(FrameConnection frames, TransferSession session, VerdictBook? verdicts, PipelineFault fault, DeletionTally deletions)
     {
         try
         {
@@ -277,6 +316,9 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
                         break;
                     case EntryVerdicts answer when verdicts is not null:
                         verdicts.Record(answer);
+                        break;
+                    case SyncDeletions deleted:
+                        deletions.Record(deleted);
                         break;
                     case var other:
                         throw new ProtocolException($"unexpected {other.GetType().Name} from the receiver during the transfer");

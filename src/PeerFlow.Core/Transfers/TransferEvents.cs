@@ -27,6 +27,11 @@ public interface ITransferObserver
     {
     }
 
+    /// <summary>A sync decided what to do with an entry (new, updated, deleted; in a dry run, what it would do).</summary>
+    void OnSyncChange(Sync.SyncChange change)
+    {
+    }
+
     /// <summary>
     /// A transfer handled by a <see cref="ReceiveServer"/> lost its connection; what arrived is kept, and the sender
     /// may come back to continue it.
@@ -92,7 +97,11 @@ public sealed record TransferResult(
     IReadOnlyList<string> Warnings,
     IReadOnlyList<string> StoredRoots,
     long BytesAlreadyThere = 0,
-    long Links = 0);
+    long Links = 0)
+{
+    /// <summary>A sync's changes (or, in a dry run, what it would change); null for a plain transfer.</summary>
+    public Sync.SyncReport? Sync { get; init; }
+}
 
 /// <summary>One entry that could not be transferred, and why.</summary>
 public sealed record TransferFailure(string Path, string Reason);

@@ -68,6 +68,12 @@ public sealed class SendOptions
 
     public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Where below the receiver's destination the transfer goes ('/'-separated; null: the destination itself).</summary>
+    public string? Target { get; init; }
+
+    /// <summary>Mirror the (single, directory) source into <see cref="Target"/> instead of adding it: null for a plain send.</summary>
+    public Sync.SyncOptions? Sync { get; init; }
+
     /// <summary>
     /// Names these sources across runs, so a receiver can continue an interrupted transfer. Default: derived from the
     /// host name and the sources' full paths (the same command resumes); empty: never resume.
@@ -145,6 +151,12 @@ public sealed class ReceiveOptions
     /// the destination (<see cref="Files.SafePath.UnsafeLinkTarget"/>). Off: every link entry fails, named, and nothing is created.
     /// </summary>
     public bool AllowSymlinks { get; init; }
+
+    /// <summary>What a sync sender may do here: replace changed files and delete (the default), only replace, or nothing.</summary>
+    public Sync.SyncPolicy Sync { get; init; } = PeerFlow.Sync.SyncPolicy.Allow;
+
+    /// <summary>What a sync deletes always goes to the trash (<c>.peerflow/trash/</c> in its target), whatever the sender asks.</summary>
+    public bool Trash { get; init; }
 
     /// <summary>Refuse a transfer up front when the destination's free space is less than the bytes it announces.</summary>
     public bool CheckFreeSpace { get; init; } = true;

@@ -5,6 +5,7 @@ using PeerFlow.Protocol;
 using PeerFlow.Protocol.Messages;
 using PeerFlow.Resume;
 using PeerFlow.Session;
+using PeerFlow.Sync;
 using PeerFlow.Transports;
 
 namespace PeerFlow.Transfers;
@@ -69,6 +70,7 @@ public static class TransferReceiver
     {
         var frames = new FrameConnection(connection);
         var destination = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Destination));
+        SyncPlan? sync = null;
         var progress = new ProgressTracker(TransferDirection.Receive);
         TransferSession? session = null;
         PartialStore? store = null;
@@ -111,9 +113,25 @@ public static class TransferReceiver
             var refusal = Security.ReceiverSecurity.Refusal(connection, options)
                 ?? (offer.Roots.Contains(PartialStore.StateDirectoryName, StringComparer.Ordinal)
                     ? $"'{PartialStore.StateDirectoryName}' is reserved for PeerFlow's own partial files; rename that root"
-                    : null);
-            Dictionary<string, RootPlan>? plans = null;
+                    : null)
+                ?? (offer.Sync is null ? null
+                    : !capabilities.Contains(ProtocolConstants.CapabilityResume) ? "a sync needs verdicts (capability 'resume')"
+                    : SyncPlan.Refusal(offer, options.Sync));
+            var dryRun = offer.Sync?.DryRun == true;
+            var targetExisted = true;
             if (refusal is null)
+            {
+                // From here on the transfer's destination is its target (a dry run creates nothing, not even that).
+                refusal = TransferTarget.Resolve(destination, offer.Target, create: !dryRun, out destination, out targetExisted);
+                sync = offer.Sync is null ? null : new SyncPlan(offer.Sync, options.Sync, options.Trash);
+            }
+
+            Dictionary<string, RootPlan>? plans = null;
+            if (refusal is null && dryRun)
+            {
+                plans = new Dictionary<string, RootPlan>(StringComparer.Ordinal) { [offer.Roots[0]] = new RootPlan("", targetExisted is false) };
+            }
+            else if (refusal is null)
             {
                 var tag = resumable ? ResumeKeys.StoreTag(offer.ResumeKey!, Security.TlsLayer.RemoteId(connection)) : "t-" + transferId;
                 PartialStore.CleanStale(destination, options.PartialMaxAge, keep: tag);
@@ -124,8 +142,11 @@ public static class TransferReceiver
                 }
                 else
                 {
-                    (plans, refusal) = RootPlan.Decide(offer, destination, options.OnConflict, options.PortableNames);
-                    refusal ??= options.CheckFreeSpace ? NotEnoughSpace(destination, offer.TotalBytes) : null;
+                    // A sync's root is the target itself (stored under the empty name); other roots go inside it.
+                    (plans, refusal) = sync is not null
+                        ? (new Dictionary<string, RootPlan>(StringComparer.Ordinal) { [offer.Roots[0]] = new RootPlan("", !targetExisted) }, null)
+                        : RootPlan.Decide(offer, destination, options.OnConflict, options.PortableNames);
+                    refusal ??= options.CheckFreeSpace && sync is null ? NotEnoughSpace(destination, offer.TotalBytes) : null;
                     if (refusal is not null)
                     {
                         plans = null;
@@ -146,7 +167,7 @@ public static class TransferReceiver
 
             // Verdicts cost the sender a round trip per batch: only when they can save something.
             var verdicts = capabilities.Contains(ProtocolConstants.CapabilityResume)
-                && (store!.Previous is not null || (options.OnConflict == ConflictPolicy.Skip && plans.Values.Any(p => !p.Fresh)));
+                && (sync is not null || store!.Previous is not null || (options.OnConflict == ConflictPolicy.Skip && plans.Values.Any(p => !p.Fresh)));
             var extraStreams = capabilities.Contains(ProtocolConstants.CapabilityStreams) && (acceptsJoins || connection is IMultiplexedTransportConnection)
                 ? Math.Clamp(offer.ExtraStreams, 0, Math.Min(options.MaxStreams - 1, ProtocolConstants.MaxExtraStreams))
                 : 0;
@@ -164,7 +185,7 @@ public static class TransferReceiver
             using var ownedPool = options.Pool is null ? new ChunkPool() : null;
             var pool = options.Pool ?? ownedPool!;
             using var tree = new DirectoryTree(destination);
-            var writer = new DestinationWriter(destination, options, store!, verdicts ? session.Post : null, plans, progress, observer, tree) { MultiStream = extraStreams > 0 };
+            var writer = new DestinationWriter(destination, options, store, verdicts ? session.Post : null, plans, progress, observer, tree) { MultiStream = extraStreams > 0, Sync = sync };
             var pipeline = new ReceivePipeline(frames, session, writer, pool, fault, capabilities.Contains(ProtocolConstants.CapabilityLz4), options.Capacity, options.Writers);
             joinable?.Attach(pipeline, session);
             using var accepting = CancellationTokenSource.CreateLinkedTokenSource(fault.Token);
@@ -203,20 +224,26 @@ public static class TransferReceiver
                 BytesWritten = writer.BytesWritten,
                 FilesSkipped = writer.FilesSkipped,
                 Failures = [.. writer.Failures.Select(f => new EntryFailure { Path = f.Path, Reason = f.Reason })],
+                EntriesDeleted = writer.EntriesDeleted,
+                BytesDeleted = writer.BytesDeleted,
+                DeletionRefused = writer.DeletionRefused,
             };
 
             // Everything is in place: nothing is left to resume. After failures the store (with where the roots went)
             // stays, so running the same send again fills in what failed instead of making "photos (1)".
-            if (summary.Success)
+            if (summary.Success && store is not null)
             {
-                store!.Delete();
+                store.Delete();
                 store = null;
             }
             await session.DisposeAsync().ConfigureAwait(false);
             await frames.SendControlAsync(summary, cancellationToken).ConfigureAwait(false);
             await frames.Output.CompleteAsync().ConfigureAwait(false);
             await frames.DrainInputAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            return new TransferResult(TransferDirection.Receive, summary.Success, writer.FilesWritten, writer.DirectoriesCreated, writer.BytesWritten, writer.FilesSkipped, progress.Elapsed, writer.Failures, [], [.. plans.Values.Select(p => p.StoredName)], writer.BytesAlreadyThere, writer.LinksCreated);
+            return new TransferResult(TransferDirection.Receive, summary.Success, writer.FilesWritten, writer.DirectoriesCreated, writer.BytesWritten, writer.FilesSkipped, progress.Elapsed, writer.Failures, [], [.. plans.Values.Select(p => p.StoredName.Length == 0 ? offer.Target ?? "." : p.StoredName)], writer.BytesAlreadyThere, writer.LinksCreated)
+            {
+                Sync = sync is null ? null : writer.Report(),
+            };
         }
         catch (Exception ex)
         {

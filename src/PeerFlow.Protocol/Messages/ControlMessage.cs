@@ -24,6 +24,7 @@ namespace PeerFlow.Protocol.Messages;
 [Union(14, typeof(EntryVerdicts))]
 [Union(15, typeof(JoinStream))]
 [Union(16, typeof(JoinReply))]
+[Union(17, typeof(SyncDeletions))]
 public abstract class ControlMessage
 {
 }

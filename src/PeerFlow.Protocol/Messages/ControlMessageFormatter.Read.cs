@@ -107,6 +107,69 @@ internal sealed partial class ControlMessageFormatter
             m.ExtraStreams = reader.ReadInt32();
         }
 
+        if (body.Next())
+        {
+            m.Target = ReadNullableString(ref reader);
+        }
+
+        if (body.Next())
+        {
+            m.Sync = ReadSync(ref reader);
+        }
+
+        return m;
+    }
+
+    private static SyncRequest? ReadSync(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+
+        var fields = new Fields(reader.ReadArrayHeader());
+        var m = new SyncRequest();
+        if (fields.Next())
+        {
+            m.Checksum = reader.ReadBoolean();
+        }
+
+        if (fields.Next())
+        {
+            m.Delete = reader.ReadBoolean();
+        }
+
+        if (fields.Next())
+        {
+            m.MaxDelete = reader.ReadInt64();
+        }
+
+        if (fields.Next())
+        {
+            m.MaxDeletePercent = reader.ReadInt32();
+        }
+
+        if (fields.Next())
+        {
+            m.Trash = reader.ReadBoolean();
+        }
+
+        if (fields.Next())
+        {
+            m.DryRun = reader.ReadBoolean();
+        }
+
+        if (fields.Next())
+        {
+            m.Protect = ReadStrings(ref reader);
+        }
+
+        if (fields.Next())
+        {
+            m.Links = reader.ReadBoolean();
+        }
+
+        fields.SkipRest(ref reader);
         return m;
     }
 
@@ -238,6 +301,11 @@ internal sealed partial class ControlMessageFormatter
             m.Bytes = reader.ReadInt64();
         }
 
+        if (body.Next())
+        {
+            m.Incomplete = reader.ReadBoolean();
+        }
+
         return m;
     }
 
@@ -272,6 +340,21 @@ internal sealed partial class ControlMessageFormatter
         if (body.Next())
         {
             m.Failures = ReadFailures(ref reader, options);
+        }
+
+        if (body.Next())
+        {
+            m.EntriesDeleted = reader.ReadInt64();
+        }
+
+        if (body.Next())
+        {
+            m.BytesDeleted = reader.ReadInt64();
+        }
+
+        if (body.Next())
+        {
+            m.DeletionRefused = ReadNullableString(ref reader);
         }
 
         return m;
@@ -335,6 +418,11 @@ internal sealed partial class ControlMessageFormatter
             if (fields.Next())
             {
                 e.LinkTarget = reader.TryReadNil() ? null : ReadString(ref reader);
+            }
+
+            if (fields.Next())
+            {
+                e.Hash = ReadBytes(ref reader);
             }
 
             fields.SkipRest(ref reader);
@@ -440,6 +528,48 @@ internal sealed partial class ControlMessageFormatter
 
         m.Verdicts = verdicts;
         return m;
+    }
+
+    private static DeletedEntry[] ReadDeletions(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        if (reader.TryReadNil())
+        {
+            return [];
+        }
+
+        var count = reader.ReadArrayHeader();
+        if (count > ProtocolConstants.MaxDeletionsPerMessage)
+        {
+            throw new MessagePackSerializationException($"more than {ProtocolConstants.MaxDeletionsPerMessage} deleted entries in one message");
+        }
+
+        var entries = new DeletedEntry[count];
+        for (var i = 0; i < count; i++)
+        {
+            options.Security.DepthStep(ref reader);
+            var fields = new Fields(reader.ReadArrayHeader());
+            var e = new DeletedEntry();
+            if (fields.Next())
+            {
+                e.Path = ReadString(ref reader);
+            }
+
+            if (fields.Next())
+            {
+                e.Kind = (EntryKind)reader.ReadByte();
+            }
+
+            if (fields.Next())
+            {
+                e.Size = reader.ReadInt64();
+            }
+
+            fields.SkipRest(ref reader);
+            reader.Depth--;
+            entries[i] = e;
+        }
+
+        return entries;
     }
 
     private static string? ReadNullableString(ref MessagePackReader reader) => reader.TryReadNil() ? null : reader.ReadString();

@@ -31,7 +31,7 @@ internal sealed partial class ControlMessageFormatter
         writer.WriteArrayHeader(entries.Length);
         foreach (var e in entries)
         {
-            writer.WriteArrayHeader(7);
+            writer.WriteArrayHeader(8);
             writer.Write(e.Id);
             writer.Write(e.Path);
             writer.Write((byte)e.Kind);
@@ -39,6 +39,7 @@ internal sealed partial class ControlMessageFormatter
             writer.Write(e.ModifiedUnixNanoseconds);
             writer.Write(e.Mode);
             writer.Write(e.LinkTarget);
+            writer.Write(e.Hash);
         }
     }
 
@@ -75,6 +76,43 @@ internal sealed partial class ControlMessageFormatter
             writer.Write((byte)v.Kind);
             writer.Write(v.Offset);
             writer.Write(v.PrefixHash);
+        }
+    }
+
+    private static void WriteSync(ref MessagePackWriter writer, SyncRequest? sync)
+    {
+        if (sync is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        writer.WriteArrayHeader(8);
+        writer.Write(sync.Checksum);
+        writer.Write(sync.Delete);
+        writer.Write(sync.MaxDelete);
+        writer.Write(sync.MaxDeletePercent);
+        writer.Write(sync.Trash);
+        writer.Write(sync.DryRun);
+        WriteStrings(ref writer, sync.Protect);
+        writer.Write(sync.Links);
+    }
+
+    private static void WriteDeletions(ref MessagePackWriter writer, DeletedEntry[]? entries)
+    {
+        if (entries is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        writer.WriteArrayHeader(entries.Length);
+        foreach (var e in entries)
+        {
+            writer.WriteArrayHeader(3);
+            writer.Write(e.Path);
+            writer.Write((byte)e.Kind);
+            writer.Write(e.Size);
         }
     }
 }

@@ -43,7 +43,7 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 break;
             case TransferOffer m:
                 writer.Write(2);
-                writer.WriteArrayHeader(8);
+                writer.WriteArrayHeader(10);
                 writer.Write(m.TransferId);
                 WriteStrings(ref writer, m.Roots);
                 writer.Write(m.TotalFiles);
@@ -52,6 +52,8 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 writer.Write(m.ChunkSize);
                 writer.Write(m.ResumeKey);
                 writer.Write(m.ExtraStreams);
+                writer.Write(m.Target);
+                WriteSync(ref writer, m.Sync);
                 break;
             case TransferReply m:
                 writer.Write(3);
@@ -83,20 +85,24 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 break;
             case TransferEnd m:
                 writer.Write(7);
-                writer.WriteArrayHeader(3);
+                writer.WriteArrayHeader(4);
                 writer.Write(m.Files);
                 writer.Write(m.Directories);
                 writer.Write(m.Bytes);
+                writer.Write(m.Incomplete);
                 break;
             case TransferSummary m:
                 writer.Write(8);
-                writer.WriteArrayHeader(6);
+                writer.WriteArrayHeader(9);
                 writer.Write(m.Success);
                 writer.Write(m.FilesWritten);
                 writer.Write(m.DirectoriesCreated);
                 writer.Write(m.BytesWritten);
                 writer.Write(m.FilesSkipped);
                 WriteFailures(ref writer, m.Failures);
+                writer.Write(m.EntriesDeleted);
+                writer.Write(m.BytesDeleted);
+                writer.Write(m.DeletionRefused);
                 break;
             case ErrorMessage m:
                 writer.Write(9);
@@ -142,6 +148,11 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 writer.Write(m.Accepted);
                 writer.Write(m.Reason);
                 break;
+            case SyncDeletions m:
+                writer.Write(17);
+                writer.WriteArrayHeader(1);
+                WriteDeletions(ref writer, m.Entries);
+                break;
             default:
                 throw new MessagePackSerializationException($"{value.GetType().Name} is not a control message");
         }
@@ -184,6 +195,7 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 14 => ReadVerdicts(ref reader, ref body, options),
                 15 => ReadJoin(ref reader, ref body),
                 16 => ReadJoinReply(ref reader, ref body),
+                17 => new SyncDeletions { Entries = body.Next() ? ReadDeletions(ref reader, options) : [] },
                 _ => throw new MessagePackSerializationException($"unknown control message kind {kind}"),
             };
 

@@ -50,4 +50,8 @@ public sealed class EntryInfo
     /// <summary>Symbolic links: the link's target exactly as stored in the link ('/'-separated, relative). Otherwise null.</summary>
     [Key(6)]
     public string? LinkTarget { get; set; }
+
+    /// <summary>Files of a sync with <see cref="SyncRequest.Checksum"/>: XXH128 of the content when enumerated (16 bytes). Otherwise null.</summary>
+    [Key(7)]
+    public byte[]? Hash { get; set; }
 }

@@ -54,4 +54,7 @@ public enum VerdictKind : byte
     /// it sends from that offset; otherwise it sends from 0, and the receiver starts over.
     /// </summary>
     Resume = 3,
+
+    /// <summary>Sync: send the whole file; it replaces a different one the receiver has. (In a sync, files without a verdict are new.)</summary>
+    Update = 4,
 }

@@ -41,4 +41,8 @@ public sealed class TransferEnd : ControlMessage
 
     [Key(2)]
     public long Bytes { get; set; }
+
+    /// <summary>The sender could not read every directory below its roots: a sync must not delete anything.</summary>
+    [Key(3)]
+    public bool Incomplete { get; set; }
 }

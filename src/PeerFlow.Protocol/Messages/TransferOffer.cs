@@ -39,6 +39,58 @@ public sealed class TransferOffer : ControlMessage
     /// <summary>Extra data streams the sender would like to open beside this connection (0: none). Needs the <c>streams</c> capability.</summary>
     [Key(7)]
     public int ExtraStreams { get; set; }
+
+    /// <summary>
+    /// Where below the receiver's destination the transfer goes, '/'-separated; null or empty: the destination itself.
+    /// Without <see cref="Sync"/>, each root is stored inside it; with it, the single root's content is mirrored into it.
+    /// A receiver with named shares reads its first name as the share.
+    /// </summary>
+    [Key(8)]
+    public string? Target { get; set; }
+
+    /// <summary>Mirror the single root into <see cref="Target"/> (capability <c>sync</c>); null: a plain transfer.</summary>
+    [Key(9)]
+    public SyncRequest? Sync { get; set; }
+}
+
+/// <summary>
+/// How a sync transfer mirrors its root: the receiver answers every file with a verdict (unchanged, new, changed),
+/// replaces changed files, and with <see cref="Delete"/> removes what the sender no longer has.
+/// </summary>
+[MessagePackObject]
+public sealed class SyncRequest
+{
+    /// <summary>Files carry their content hash (<see cref="EntryInfo.Hash"/>); a file of the same size is unchanged when its hash matches, whatever its time.</summary>
+    [Key(0)]
+    public bool Checksum { get; set; }
+
+    /// <summary>Remove files, links and directories below the target that the sender did not declare (and does not protect).</summary>
+    [Key(1)]
+    public bool Delete { get; set; }
+
+    /// <summary>The most entries the receiver may delete; more, and it deletes none. -1: no count given (<see cref="MaxDeletePercent"/> applies).</summary>
+    [Key(2)]
+    public long MaxDelete { get; set; } = -1;
+
+    /// <summary>Without <see cref="MaxDelete"/>: deleting more than this share (percent) of the target's entries deletes none.</summary>
+    [Key(3)]
+    public int MaxDeletePercent { get; set; } = 50;
+
+    /// <summary>Move what is deleted into the receiver's trash instead of removing it.</summary>
+    [Key(4)]
+    public bool Trash { get; set; }
+
+    /// <summary>Judge and report only: nothing is sent, written or deleted.</summary>
+    [Key(5)]
+    public bool DryRun { get; set; }
+
+    /// <summary>Gitignore-style rules for what the sender leaves out: receiver entries they match (below the target) are never deleted.</summary>
+    [Key(6)]
+    public string[] Protect { get; set; } = [];
+
+    /// <summary>The sender syncs symbolic links; otherwise links at the receiver are never deleted.</summary>
+    [Key(7)]
+    public bool Links { get; set; }
 }
 
 /// <summary>The receiver accepts or refuses an offer. Nothing else flows until it has been sent.</summary>

@@ -26,6 +26,18 @@ public sealed class TransferSummary : ControlMessage
 
     [Key(5)]
     public EntryFailure[] Failures { get; set; } = [];
+
+    /// <summary>Sync: entries (files, links, directories) deleted, moved to the trash, or (dry run) that would be.</summary>
+    [Key(6)]
+    public long EntriesDeleted { get; set; }
+
+    /// <summary>Sync: bytes of the files counted in <see cref="EntriesDeleted"/>.</summary>
+    [Key(7)]
+    public long BytesDeleted { get; set; }
+
+    /// <summary>Sync: why nothing was deleted although deletion was asked for (a guard held); null otherwise.</summary>
+    [Key(8)]
+    public string? DeletionRefused { get; set; }
 }
 
 /// <summary>One entry the receiver could not store.</summary>

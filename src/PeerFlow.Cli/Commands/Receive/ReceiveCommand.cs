@@ -3,6 +3,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 
 using PeerFlow.Security;
+using PeerFlow.Sync;
 using PeerFlow.Transfers;
 
 namespace PeerFlow.Cli.Commands.Receive;
@@ -24,8 +25,11 @@ internal static class ReceiveCommand
         var maxEntries = new Option<long>("--max-entries") { Description = "Entries (files, directories, links) one transfer may declare", DefaultValueFactory = _ => 10_000_000 };
         var maxDepth = new Option<int>("--max-depth") { Description = "How many names deep a received path may be", DefaultValueFactory = _ => 256 };
         var handshakeTimeout = new Option<double>("--handshake-timeout") { Description = "Seconds a connecting peer has to authenticate and make its offer before it is dropped", DefaultValueFactory = _ => 15 };
+        var sync = new Option<string?>("--sync") { Description = "What a sync sender may do: allow (replace changed files, delete when asked; the default), no-delete (replace, never delete), refuse" };
+        sync.AcceptOnlyFromAmong("allow", "no-delete", "refuse");
+        var trash = new Option<bool>("--trash") { Description = "What a sync deletes always goes to the trash (.peerflow/trash/DATE/ in its target), whatever the sender asks" };
         var conflict = CommonOptions.CreateConflictOption();
-        var command = new Command("receive", "Receive transfers into a directory") { listen, dest, once, conflict, keepPartial, maxConnections, maxStreams, trust, allowSymlinks, maxEntries, maxDepth, handshakeTimeout };
+        var command = new Command("receive", "Receive transfers into a directory") { listen, dest, once, conflict, keepPartial, maxConnections, maxStreams, trust, allowSymlinks, maxEntries, maxDepth, handshakeTimeout, sync, trash };
         common.AddTo(command);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
@@ -56,6 +60,13 @@ internal static class ReceiveCommand
                 MaxEntries = CommonOptions.Pick(result, maxEntries, file?.MaxEntries) is >= 1 and var entries ? entries : throw new UsageException("--max-entries must be at least 1"),
                 MaxDepth = CommonOptions.Pick(result, maxDepth, file?.MaxDepth) is >= 1 and <= 4096 and var depth ? depth : throw new UsageException("--max-depth must be between 1 and 4096"),
                 HandshakeTimeout = CommonOptions.Pick(result, handshakeTimeout, file?.HandshakeTimeoutSeconds) is >= 0.1 and <= 3600 and var seconds ? TimeSpan.FromSeconds(seconds) : throw new UsageException("--handshake-timeout must be between 0.1 and 3600 seconds"),
+                Sync = (CommonOptions.Pick(result, sync, file?.Sync) ?? "allow") switch
+                {
+                    "no-delete" => SyncPolicy.NoDelete,
+                    "refuse" => SyncPolicy.Refuse,
+                    _ => SyncPolicy.Allow,
+                },
+                Trash = CommonOptions.Switch(result, trash, file?.Trash),
             };
             var bindOptions = identity is not null && TlsLayer.SecuresItself(transport) ? TlsLayer.WithCertificate(common.TransportOptions(), identity.Certificate) : common.TransportOptions();
             await using var listener = await transport.BindAsync(endPoint, bindOptions, ct).ConfigureAwait(false);

@@ -109,6 +109,7 @@ internal static class RunCommand
     private static List<string> Arguments(JobConfig job) => job.Verb switch
     {
         "send" => ["send", .. job.Paths ?? []],
+        "sync" => ["sync", .. job.Paths ?? []],
         "copy" => ["copy", .. job.Paths ?? [], .. job.Dest is null ? Array.Empty<string>() : [job.Dest]],
         _ => ["receive"],
     };
@@ -119,6 +120,7 @@ internal static class RunCommand
         Pipeline = Over(file.Pipeline, job.Pipeline),
         Send = Over(file.Send, job.Send),
         Receive = Over(file.Receive, job.Receive),
+        Sync = Over(file.Sync, job.Sync),
     };
 
     private static T? Over<T>(T? below, T? above)

@@ -17,7 +17,7 @@ internal static class SendCommand
     {
         var common = new CommonOptions();
         var paths = new Argument<string[]>("paths") { Description = "Files and directories to send", Arity = ArgumentArity.OneOrMore };
-        var to = new Option<string?>("--to") { Description = "The receiver, HOST:PORT (or send.to in --config)" };
+        var to = new Option<string?>("--to") { Description = "The receiver, HOST:PORT[/PATH] (PATH: where below its destination, or SHARE[/PATH] on a daemon; or send.to in --config)" };
         var reconnects = new Option<int>("--reconnects") { Description = "How many times in a row to reconnect after the connection is lost; each time the transfer continues where it stopped", DefaultValueFactory = _ => 5 };
         var peer = new Option<string?>("--peer") { Description = "The receiver's peer ID ('peerflow id' on the receiver); the transfer is refused if it presents another" };
         var links = new Option<bool>("--links") { Description = "Send symbolic links below the sources as links (the receiver must allow them: receive --allow-symlinks); without it they are skipped with a warning" };
@@ -34,7 +34,7 @@ internal static class SendCommand
             var file = common.Config.Send;
             var identity = LoadIdentityInBackground(result, common, renderer);
             var address = CommonOptions.Pick(result, to, file?.To) ?? throw new UsageException("where to send is missing: --to HOST:PORT (or send.to in --config)");
-            var endPoint = EndPointParser.Parse(address, "--to");
+            var (endPoint, target) = EndPointParser.ParseWithPath(address, "--to");
             var sources = Sources(result.GetValue(paths)!, CommonOptions.Switch(result, links, file?.Links), common.Filter(result));
             var retries = CommonOptions.Pick(result, reconnects, file?.Reconnects);
             if (retries is < 0 or > 1000)
@@ -42,7 +42,7 @@ internal static class SendCommand
                 throw new UsageException("--reconnects must be between 0 and 1000");
             }
 
-            var options = common.SendOptions(result, retries);
+            var options = common.SendOptions(result, retries, target);
             var transport = common.ResolveTransport(result, "tcp");
             var connect = Connector(result, common, renderer, transport, endPoint, CommonOptions.Pick(result, peer, file?.Peer), identity);
             sources.Measure();
@@ -64,7 +64,7 @@ internal static class SendCommand
     /// Loads this peer's identity and readies its TLS certificate on the idle core from the start (see
     /// <see cref="PeerIdentity.CertificateContext"/>); null with --insecure. Unused when the transport needs no TLS.
     /// </summary>
-    private static Task<PeerIdentity>? LoadIdentityInBackground(ParseResult result, CommonOptions common, Renderer renderer)
+    internal static Task<PeerIdentity>? LoadIdentityInBackground(ParseResult result, CommonOptions common, Renderer renderer)
     {
         if (CommonOptions.Switch(result, common.Insecure, common.Config.Send?.Insecure))
         {
@@ -79,7 +79,7 @@ internal static class SendCommand
         });
     }
 
-    private static Func<CancellationToken, ValueTask<ITransportConnection>> Connector(ParseResult result, CommonOptions common, Renderer renderer, ITransportFactory transport, EndPoint endPoint, string? peer, Task<PeerIdentity>? identity)
+    internal static Func<CancellationToken, ValueTask<ITransportConnection>> Connector(ParseResult result, CommonOptions common, Renderer renderer, ITransportFactory transport, EndPoint endPoint, string? peer, Task<PeerIdentity>? identity)
     {
         PeerId? expected = null;
         if (peer is not null)

@@ -1,0 +1,96 @@
+using System.CommandLine;
+
+using PeerFlow.Cli.Commands.Send;
+using PeerFlow.Files;
+using PeerFlow.Sync;
+using PeerFlow.Transfers;
+
+namespace PeerFlow.Cli.Commands.Sync;
+
+/// <summary>
+/// <c>peerflow sync SRC_DIR --to HOST:PORT[/PATH]</c>: makes the receiver's copy of a directory the same as the
+/// source, sending only new and changed files; with <c>--delete</c>, guarded, also removing what the source no
+/// longer has. Exit 0 when the copy matches, 1 when anything failed or a deletion guard held.
+/// </summary>
+internal static class SyncCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var source = new Argument<string>("source") { Description = "The directory to mirror (its content, not the directory itself, goes into the target)" };
+        var to = new Option<string?>("--to") { Description = "The receiver, HOST:PORT[/PATH]: the target is PATH below its destination (SHARE[/PATH] on a daemon); without /PATH a directory named like the source; HOST:PORT/ is the destination itself" };
+        var checksum = new Option<bool>("--checksum", "-c") { Description = "Compare by content hash instead of size and modification time (reads every file of the same size on both sides)" };
+        var delete = new Option<bool>("--delete") { Description = "Delete what the target has that the source does not (never what --exclude or .peerflowignore leaves out); guarded by --max-delete" };
+        var maxDelete = new Option<long?>("--max-delete") { Description = "Delete at most this many entries; if more would go, delete none (default: none if more than --max-delete-percent of the target would go)" };
+        var maxDeletePercent = new Option<int?>("--max-delete-percent") { Description = $"Without --max-delete: delete none if more than this share of the target's entries would go (default {SyncOptions.DefaultMaxDeletePercent})" };
+        var trash = new Option<bool>("--trash") { Description = "Move what is deleted into the receiver's trash (.peerflow/trash/DATE/ in the target) instead of removing it" };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would be sent, updated and deleted; change nothing" };
+        var reconnects = new Option<int>("--reconnects") { Description = "How many times in a row to reconnect after the connection is lost", DefaultValueFactory = _ => 5 };
+        var peer = new Option<string?>("--peer") { Description = "The receiver's peer ID; the sync is refused if it presents another" };
+        var links = new Option<bool>("--links") { Description = "Sync symbolic links as links (the receiver must allow them); without it they are skipped, and links at the receiver are never deleted" };
+        var command = new Command("sync", "Make a directory on a receiver the same as a local one, sending only what changed") { source, to, checksum, delete, maxDelete, maxDeletePercent, trash, dryRun, reconnects, peer, links };
+        common.AddTo(command);
+        command.Options.Add(common.BandwidthLimit);
+        command.Options.Add(common.Streams);
+        command.Options.Add(common.Exclude);
+        command.Options.Add(common.Include);
+        command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
+        {
+            Warmup.Start();
+            var send = common.Config.Send;
+            var file = common.Config.Sync;
+            var identity = SendCommand.LoadIdentityInBackground(result, common, renderer);
+            var address = CommonOptions.Pick(result, to, send?.To) ?? throw new UsageException("where to sync to is missing: --to HOST:PORT[/PATH] (or send.to in --config)");
+            var (endPoint, remote) = EndPointParser.ParseWithPath(address, "--to");
+            var path = result.GetValue(source)!;
+            var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+            if (!Directory.Exists(full))
+            {
+                throw new UsageException(File.Exists(full)
+                    ? $"'{path}' is a file: sync mirrors a directory (use send for single files)"
+                    : $"'{path}' does not exist (is its disk mounted?); nothing was synced");
+            }
+
+            var options = common.SendOptions(result, Reconnects(result, reconnects, send?.Reconnects), remote ?? Path.GetFileName(full), new SyncOptions
+            {
+                Checksum = CommonOptions.Switch(result, checksum, file?.Checksum),
+                Delete = CommonOptions.Switch(result, delete, file?.Delete),
+                MaxDelete = CommonOptions.Given(result, maxDelete) ? Checked(result.GetValue(maxDelete), "--max-delete", 0, long.MaxValue) : file?.MaxDelete,
+                MaxDeletePercent = (int)Checked(CommonOptions.Given(result, maxDeletePercent) ? result.GetValue(maxDeletePercent) : file?.MaxDeletePercent ?? SyncOptions.DefaultMaxDeletePercent, "--max-delete-percent", 0, 100)!,
+                Trash = CommonOptions.Switch(result, trash, file?.Trash),
+                DryRun = CommonOptions.Switch(result, dryRun, file?.DryRun),
+            });
+            SourceSet sources;
+            try
+            {
+                sources = new SourceSet([full], CommonOptions.Switch(result, links, send?.Links), common.Filter(result)) { SkipStateDirectory = true };
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UsageException(ex.Message);
+            }
+
+            if (options.Sync!.Delete && !Directory.EnumerateFileSystemEntries(full).Any())
+            {
+                renderer.Warning($"'{path}' is empty: the receiver will not delete anything (an unmounted disk looks like this)");
+            }
+
+            renderer.ShowSyncChanges = options.Sync.DryRun || result.GetValue(common.Verbose);
+            var transport = common.ResolveTransport(result, "tcp");
+            var connect = SendCommand.Connector(result, common, renderer, transport, endPoint, CommonOptions.Pick(result, peer, send?.Peer), identity);
+            sources.Measure();
+            using var control = new TransferControl();
+            using var keys = KeyControls.Start(control, renderer);
+            var outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(connect, sources, options, observer, ct, control)).ConfigureAwait(false);
+            renderer.Completed(outcome);
+            return outcome.Success && outcome.Sync?.DeletionRefused is null ? ExitCodes.Success : ExitCodes.TransferFailed;
+        }, token));
+        return command;
+    }
+
+    private static int Reconnects(ParseResult result, Option<int> option, int? fromFile)
+        => CommonOptions.Pick(result, option, fromFile) is >= 0 and <= 1000 and var value ? value : throw new UsageException("--reconnects must be between 0 and 1000");
+
+    private static long? Checked(long? value, string name, long min, long max)
+        => value is null || (value >= min && value <= max) ? value : throw new UsageException($"{name} must be between {min} and {max}, not {value}");
+}
