@@ -111,7 +111,7 @@ public sealed class ConfigTests : FileSystemTest
               "jobs": [
                 { "name": "nightly", "verb": "send", "paths": ["/data"] },
                 { "verb": "copy" },
-                { "name": "nightly", "verb": "sync" },
+                { "name": "nightly", "verb": "mirror" },
                 { "name": "x", "verb": "send", "send": { "reconnects": 5000 } }
               ]
             }
@@ -119,7 +119,7 @@ public sealed class ConfigTests : FileSystemTest
         Assert.That(config, Is.Null);
         var lines = errors.Select(e => e.ToString()).ToList();
         Assert.That(lines, Has.Some.Match(@":4: jobs\[1\]\.name: is required$"), string.Join("\n", lines));
-        Assert.That(lines, Has.Some.Match(@":5: jobs\[2\]\.verb: must be one of 'send', 'receive', 'copy', not 'sync'$"));
+        Assert.That(lines, Has.Some.Match(@":5: jobs\[2\]\.verb: must be one of 'send', 'sync', 'receive', 'copy', not 'mirror'$"));
         Assert.That(lines, Has.Some.Match(@":5: jobs\[2\]\.name: another job is already named 'nightly'$"));
         Assert.That(lines, Has.Some.Match(@":6: jobs\[3\]\.send\.reconnects: must be between 0 and 1000, not 5000$"));
         Assert.That(lines, Has.Count.EqualTo(4), string.Join("\n", lines));

@@ -80,7 +80,6 @@ public static class TestTrees
         }
     }
 
-    /// <summary>Relative path → "dir|mtime" or "file|size|mtime|sha256".</summary>
     /// <summary>Whether <paramref name="prefix"/> holds exactly the first bytes of <paramref name="file"/>.</summary>
     public static bool SameBytesAsPrefix(string file, string prefix)
     {
@@ -89,6 +88,7 @@ public static class TestTrees
         return actual.Length <= expected.Length && expected.AsSpan(0, actual.Length).SequenceEqual(actual);
     }
 
+    /// <summary>Relative path → "dir|mtime" or "file|size|mtime|sha256".</summary>
     public static Dictionary<string, string> Describe(string root)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -150,7 +150,7 @@ internal sealed partial class DestinationWriter
             return;
         }
 
-        DeletionRefused = sync.Policy == SyncPolicy.NoDelete ? "this receiver does not allow deletions (it runs with --no-delete); nothing was deleted"
+        DeletionRefused = sync.Policy == SyncPolicy.NoDelete ? "this receiver does not allow deletions (it runs with --sync no-delete); nothing was deleted"
             : _senderIncomplete ? "the sender could not read its whole tree; nothing was deleted"
             : _entries <= 1 ? "the source is empty (an unmounted disk looks like this); nothing was deleted"
             : null;

@@ -32,7 +32,7 @@ internal sealed class SyncPlan
         var request = offer.Sync!;
         if (policy == SyncPolicy.Refuse)
         {
-            return "this receiver does not accept sync transfers (it runs with --no-sync)";
+            return "this receiver does not accept sync transfers (it runs with --sync refuse)";
         }
 
         if (offer.Roots is not { Length: 1 })
