@@ -35,6 +35,13 @@ public sealed class ControlMessageTests
             new JoinStream { TransferId = new byte[16], Token = new byte[16], Stream = 2 },
             new JoinReply { Accepted = true },
             new JoinReply { Reason = "no such transfer" },
+            new TransferOffer { TransferId = new byte[16], Roots = ["photos"], Target = "backups/laptop", Sync = new SyncRequest { Checksum = true, Delete = true, MaxDelete = 10, MaxDeletePercent = 30, Trash = true, DryRun = true, Protect = ["*.tmp", "!keep.tmp"], Links = true } },
+            new TransferOffer { TransferId = new byte[16], Roots = ["photos"], Target = "", Sync = new SyncRequest() },
+            new EntryBatch { Entries = [new EntryInfo { Id = 4, Path = "a/c", Kind = EntryKind.File, Size = 9, Hash = [.. Enumerable.Range(0, 16).Select(i => (byte)i)] }] },
+            new EntryVerdicts { UpTo = 5, Verdicts = [new EntryVerdict { Id = 5, Kind = VerdictKind.Update }] },
+            new TransferEnd { Files = 2, Directories = 1, Bytes = 10, Incomplete = true },
+            new TransferSummary { Success = true, EntriesDeleted = 3, BytesDeleted = 42, DeletionRefused = "more than the limit" },
+            new SyncDeletions { Entries = [new DeletedEntry { Path = "old/a.txt", Kind = EntryKind.File, Size = 42 }, new DeletedEntry { Path = "old", Kind = EntryKind.Directory }] },
         ];
 
     private static byte[] Encode(ControlMessage message)

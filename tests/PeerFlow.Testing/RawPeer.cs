@@ -55,6 +55,20 @@ public sealed class RawPeer : IAsyncDisposable
         return await Frames.ReadControlAsync<TransferReply>(CancellationToken.None);
     }
 
+    /// <summary>Makes <paramref name="offer"/> (its transfer id filled in when empty) and returns the reply.</summary>
+    public async Task<TransferReply> OfferAsync(TransferOffer offer)
+    {
+        if (offer.TransferId is not { Length: 16 })
+        {
+            offer.TransferId = Guid.NewGuid().ToByteArray();
+        }
+
+        TransferId = offer.TransferId;
+        Send(offer);
+        await FlushAsync();
+        return await Frames.ReadControlAsync<TransferReply>(CancellationToken.None);
+    }
+
     /// <summary>Opens a new connection as extra data stream <paramref name="stream"/> of a transfer; returns it with the receiver's answer.</summary>
     public static async Task<(RawPeer Stream, JoinReply Reply)> JoinAsync(ITransportFactory factory, EndPoint endPoint, byte[] transferId, byte[] token, int stream)
     {
