@@ -85,7 +85,15 @@ internal sealed class TransferSession : IAsyncDisposable
     /// </summary>
     public void Post(ControlMessage message)
     {
-        _pump ??= Task.Run(PumpAsync);
+        // Posted from the writer and from background work (a sync's block signatures): one pump, whoever comes first.
+        if (Volatile.Read(ref _pump) is null)
+        {
+            lock (_outbox)
+            {
+                _pump ??= Task.Run(PumpAsync);
+            }
+        }
+
         _outbox.Writer.TryWrite(message);
     }
 

@@ -1,0 +1,147 @@
+using System.IO.Hashing;
+
+using PeerFlow.Buffers;
+using PeerFlow.Delta;
+using PeerFlow.Testing;
+
+namespace PeerFlow.Core.Tests;
+
+/// <summary>rsync's algorithm on its own: signatures of a basis, the scan of a new version, and the rebuilt file.</summary>
+public sealed class DeltaTests : FileSystemTest
+{
+    private static byte[] Random(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    /// <summary>Runs a delta of <paramref name="target"/> against <paramref name="basis"/>; returns the rebuilt file and the literal bytes.</summary>
+    private (byte[] Rebuilt, long Literal, long Steps) Delta(byte[] basis, byte[] target, int chunk = 1 << 20)
+    {
+        var basisPath = Dir.Combine("basis");
+        var targetPath = Dir.Combine("target");
+        File.WriteAllBytes(basisPath, basis);
+        File.WriteAllBytes(targetPath, target);
+        var blockSize = BlockSignatures.BlockSizeFor(basis.Length);
+        var signatures = new List<byte>();
+        var finals = 0;
+        using (var handle = File.OpenHandle(basisPath))
+        {
+            BlockSignatures.Compute(handle, basis.Length, blockSize, 1000, (part, last) =>
+            {
+                signatures.AddRange(part);
+                finals += last ? 1 : 0;
+            }, CancellationToken.None);
+        }
+
+        Assert.That(finals, Is.EqualTo(1), "exactly one last part");
+        Assert.That(signatures, Has.Count.EqualTo(basis.Length / blockSize * BlockSignatures.EntryLength));
+        using var pool = new ChunkPool();
+        var hasher = new XxHash128();
+        var rebuilt = new MemoryStream();
+        long literal = 0, steps = 0;
+        using (var handle = File.OpenHandle(targetPath))
+        using (var scanner = new DeltaScanner(handle, target.Length, new BlockIndex(blockSize, signatures.ToArray()), pool, chunk, hasher))
+        {
+            while (scanner.Next() is { } step)
+            {
+                steps++;
+                Assert.That(step.Offset, Is.EqualTo(rebuilt.Length), "steps cover the file in order");
+                if (step.Literal is { } data)
+                {
+                    Assert.That(data.Length, Is.InRange(1, chunk));
+                    rebuilt.Write(data.Span);
+                    literal += data.Length;
+                    data.Dispose();
+                }
+                else
+                {
+                    rebuilt.Write(basis, (int)step.BasisOffset, (int)step.CopyLength);
+                }
+            }
+
+            Assert.That(scanner.LiteralBytes, Is.EqualTo(literal));
+        }
+
+        Assert.That(hasher.GetCurrentHash(), Is.EqualTo(XxHash128.Hash(target)), "the scanner hashes the new file in order");
+        Assert.That(pool.Outstanding, Is.Zero);
+        return (rebuilt.ToArray(), literal, steps);
+    }
+
+    [Test]
+    public void AnUnchangedFile_IsOneCopy_ExceptItsShortTail()
+    {
+        var basis = Random(5_000_000, 1);
+        var (rebuilt, literal, _) = Delta(basis, basis);
+        Assert.That(rebuilt, Is.EqualTo(basis));
+        Assert.That(literal, Is.LessThan(BlockSignatures.BlockSizeFor(basis.Length)));
+    }
+
+    [Test]
+    public void AnEditInTheMiddle_SendsLittleMoreThanTheEdit()
+    {
+        var basis = Random(8_000_000, 2);
+        var target = (byte[])basis.Clone();
+        Random(100_000, 3).CopyTo(target, 4_000_000);
+        var (rebuilt, literal, _) = Delta(basis, target);
+        Assert.That(rebuilt, Is.EqualTo(target));
+        Assert.That(literal, Is.LessThan(100_000 + (3 * BlockSignatures.BlockSizeFor(basis.Length))));
+    }
+
+    [Test]
+    public void AnInsertionNearTheStart_ShiftsNothing()
+    {
+        var basis = Random(8_000_000, 4);
+        var target = basis.Take(1000).Concat(Random(100, 5)).Concat(basis.Skip(1000)).ToArray();
+        var (rebuilt, literal, steps) = Delta(basis, target);
+        Assert.That(rebuilt, Is.EqualTo(target));
+        Assert.That(literal, Is.LessThan(100 + (2 * BlockSignatures.BlockSizeFor(basis.Length))));
+        Assert.That(steps, Is.LessThan(6), "the blocks after the insertion merge into one copy");
+    }
+
+    [Test]
+    public void ADeletion_AnAppend_AndATruncation_AllRebuildExactly()
+    {
+        var basis = Random(3_000_000, 6);
+        var deleted = basis.Take(500_000).Concat(basis.Skip(500_777)).ToArray();
+        var appended = basis.Concat(Random(12_345, 7)).ToArray();
+        var truncated = basis.Take(1_234_567).ToArray();
+        foreach (var target in new[] { deleted, appended, truncated })
+        {
+            var (rebuilt, literal, _) = Delta(basis, target);
+            Assert.That(rebuilt, Is.EqualTo(target));
+            Assert.That(literal, Is.LessThan(20_000));
+        }
+    }
+
+    [Test]
+    public void UnrelatedContent_IsAllLiteral_InChunks()
+    {
+        var basis = Random(2_000_000, 8);
+        var target = Random(2_500_000, 9);
+        var (rebuilt, literal, steps) = Delta(basis, target, chunk: 256 * 1024);
+        Assert.That(rebuilt, Is.EqualTo(target));
+        Assert.That(literal, Is.EqualTo(target.Length));
+        Assert.That(steps, Is.EqualTo((target.Length + (256 * 1024) - 1) / (256 * 1024)));
+    }
+
+    [Test]
+    public void RepeatedBlocks_AndATinyOrEmptyTarget_Work()
+    {
+        var block = Random(4096, 10);
+        var basis = Enumerable.Repeat(block, 300).SelectMany(b => b).ToArray();
+        var target = Enumerable.Repeat(block, 200).SelectMany(b => b).Concat(Random(10, 11)).ToArray();
+        Assert.That(Delta(basis, target).Rebuilt, Is.EqualTo(target));
+        Assert.That(Delta(basis, Random(10, 12)).Rebuilt, Has.Length.EqualTo(10));
+        Assert.That(Delta(basis, []).Rebuilt, Is.Empty);
+    }
+
+    [TestCase(0L, 2048)]
+    [TestCase(1L << 20, 2048)]
+    [TestCase(1L << 30, 32768)]
+    [TestCase(1L << 40, 262144)]
+    [TestCase(1L << 42, 524288)]
+    public void BlockSize_IsAboutTheSquareRoot_WithinBounds(long length, int expected)
+        => Assert.That(BlockSignatures.BlockSizeFor(length), Is.EqualTo(expected));
+}
