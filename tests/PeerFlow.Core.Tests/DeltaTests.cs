@@ -23,12 +23,12 @@ public sealed class DeltaTests : FileSystemTest
         var targetPath = Dir.Combine("target");
         File.WriteAllBytes(basisPath, basis);
         File.WriteAllBytes(targetPath, target);
-        var blockSize = BlockSignatures.BlockSizeFor(basis.Length);
+        var blockSize = DeltaSignatures.BlockSizeFor(basis.Length);
         var signatures = new List<byte>();
         var finals = 0;
         using (var handle = File.OpenHandle(basisPath))
         {
-            BlockSignatures.Compute(handle, basis.Length, blockSize, 1000, (part, last) =>
+            DeltaSignatures.Compute(handle, basis.Length, blockSize, 1000, (part, last) =>
             {
                 signatures.AddRange(part);
                 finals += last ? 1 : 0;
@@ -36,7 +36,7 @@ public sealed class DeltaTests : FileSystemTest
         }
 
         Assert.That(finals, Is.EqualTo(1), "exactly one last part");
-        Assert.That(signatures, Has.Count.EqualTo(basis.Length / blockSize * BlockSignatures.EntryLength));
+        Assert.That(signatures, Has.Count.EqualTo(basis.Length / blockSize * DeltaSignatures.EntryLength));
         using var pool = new ChunkPool();
         var hasher = new XxHash128();
         var rebuilt = new MemoryStream();
@@ -75,7 +75,7 @@ public sealed class DeltaTests : FileSystemTest
         var basis = Random(5_000_000, 1);
         var (rebuilt, literal, _) = Delta(basis, basis);
         Assert.That(rebuilt, Is.EqualTo(basis));
-        Assert.That(literal, Is.LessThan(BlockSignatures.BlockSizeFor(basis.Length)));
+        Assert.That(literal, Is.LessThan(DeltaSignatures.BlockSizeFor(basis.Length)));
     }
 
     [Test]
@@ -86,7 +86,7 @@ public sealed class DeltaTests : FileSystemTest
         Random(100_000, 3).CopyTo(target, 4_000_000);
         var (rebuilt, literal, _) = Delta(basis, target);
         Assert.That(rebuilt, Is.EqualTo(target));
-        Assert.That(literal, Is.LessThan(100_000 + (3 * BlockSignatures.BlockSizeFor(basis.Length))));
+        Assert.That(literal, Is.LessThan(100_000 + (3 * DeltaSignatures.BlockSizeFor(basis.Length))));
     }
 
     [Test]
@@ -96,7 +96,7 @@ public sealed class DeltaTests : FileSystemTest
         var target = basis.Take(1000).Concat(Random(100, 5)).Concat(basis.Skip(1000)).ToArray();
         var (rebuilt, literal, steps) = Delta(basis, target);
         Assert.That(rebuilt, Is.EqualTo(target));
-        Assert.That(literal, Is.LessThan(100 + (2 * BlockSignatures.BlockSizeFor(basis.Length))));
+        Assert.That(literal, Is.LessThan(100 + (2 * DeltaSignatures.BlockSizeFor(basis.Length))));
         Assert.That(steps, Is.LessThan(6), "the blocks after the insertion merge into one copy");
     }
 
@@ -143,5 +143,5 @@ public sealed class DeltaTests : FileSystemTest
     [TestCase(1L << 40, 262144)]
     [TestCase(1L << 42, 524288)]
     public void BlockSize_IsAboutTheSquareRoot_WithinBounds(long length, int expected)
-        => Assert.That(BlockSignatures.BlockSizeFor(length), Is.EqualTo(expected));
+        => Assert.That(DeltaSignatures.BlockSizeFor(length), Is.EqualTo(expected));
 }

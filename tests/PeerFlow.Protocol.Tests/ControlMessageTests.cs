@@ -35,12 +35,15 @@ public sealed class ControlMessageTests
             new JoinStream { TransferId = new byte[16], Token = new byte[16], Stream = 2 },
             new JoinReply { Accepted = true },
             new JoinReply { Reason = "no such transfer" },
-            new TransferOffer { TransferId = new byte[16], Roots = ["photos"], Target = "backups/laptop", Sync = new SyncRequest { Checksum = true, Delete = true, MaxDelete = 10, MaxDeletePercent = 30, Trash = true, DryRun = true, Protect = ["*.tmp", "!keep.tmp"], Links = true } },
+            new TransferOffer { TransferId = new byte[16], Roots = ["photos"], Target = "backups/laptop", Sync = new SyncRequest { Checksum = true, Delete = true, MaxDelete = 10, MaxDeletePercent = 30, Trash = true, DryRun = true, Protect = ["*.tmp", "!keep.tmp"], Links = true, Delta = true } },
             new TransferOffer { TransferId = new byte[16], Roots = ["photos"], Target = "", Sync = new SyncRequest() },
             new EntryBatch { Entries = [new EntryInfo { Id = 4, Path = "a/c", Kind = EntryKind.File, Size = 9, Hash = [.. Enumerable.Range(0, 16).Select(i => (byte)i)] }] },
             new EntryVerdicts { UpTo = 5, Verdicts = [new EntryVerdict { Id = 5, Kind = VerdictKind.Update }] },
             new TransferEnd { Files = 2, Directories = 1, Bytes = 10, Incomplete = true },
             new TransferSummary { Success = true, EntriesDeleted = 3, BytesDeleted = 42, DeletionRefused = "more than the limit" },
+            new EntryVerdicts { UpTo = 6, Verdicts = [new EntryVerdict { Id = 6, Kind = VerdictKind.Delta }] },
+            new BlockSignatures { Id = 6, BlockSize = 32768, Blocks = new byte[24], Final = true },
+            new BlockCopy { Id = 6, Offset = 1 << 20, BasisOffset = 1 << 21, Length = 1L << 32 },
             new SyncDeletions { Entries = [new DeletedEntry { Path = "old/a.txt", Kind = EntryKind.File, Size = 42 }, new DeletedEntry { Path = "old", Kind = EntryKind.Directory }] },
         ];
 

@@ -129,6 +129,8 @@ internal sealed class JsonRenderer(TextWriter output, TextWriter error) : Render
             w.WriteNumber("entriesDeleted", sync.EntriesDeleted);
             w.WriteNumber("bytesDeleted", sync.BytesDeleted);
             w.WriteString("deletionRefused", sync.DeletionRefused);
+            w.WriteNumber("wireBytes", sync.WireBytes);
+            w.WriteNumber("bytesCopied", sync.BytesCopied);
             w.WriteEndObject();
         }
     });

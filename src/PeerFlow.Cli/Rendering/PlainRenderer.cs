@@ -146,8 +146,7 @@ internal class PlainRenderer(TextWriter output, TextWriter error) : Renderer(out
             else
             {
                 var status = result.Success && sync.DeletionRefused is null ? "sync done" : $"sync FAILED ({result.Failures.Count} failed{(sync.DeletionRefused is null ? "" : ", deletion refused")})";
-                var sentBytes = Math.Max(result.Bytes - result.BytesAlreadyThere, 0);
-                Output.WriteLine($"{status}: checked {sync.FilesChecked} files ({Units.Bytes(sync.BytesChecked)}); sent {sent} ({Units.Bytes(sync.BytesNew + sync.BytesUpdated)}: {sync.FilesNew} new, {sync.FilesUpdated} updated); {sync.FilesUnchanged} unchanged{deleted}; {Units.Seconds(result.Elapsed)}, {Units.Rate(sentBytes / seconds)} sent, {Units.Rate(sync.BytesChecked / seconds)} effective");
+                Output.WriteLine($"{status}: checked {sync.FilesChecked} files ({Units.Bytes(sync.BytesChecked)}); sent {sent} ({Units.Bytes(sync.BytesNew + sync.BytesUpdated)}: {sync.FilesNew} new, {sync.FilesUpdated} updated); {sync.FilesUnchanged} unchanged{deleted}; {Units.Bytes(sync.WireBytes)} of data on the wire{(sync.BytesCopied > 0 ? $" ({Units.Bytes(sync.BytesCopied)} reused from the receiver's old versions)" : "")}; {Units.Seconds(result.Elapsed)}, {Units.Rate(sync.BytesChecked / seconds)} effective");
             }
 
             Output.Flush();

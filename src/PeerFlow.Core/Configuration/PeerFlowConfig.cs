@@ -88,6 +88,9 @@ public sealed class SyncConfig
     [Description("Move deleted entries into the receiver's trash (.peerflow/trash/ in the target) instead of removing them.")]
     public bool? Trash { get; set; }
 
+    [Description("Send changed files whole instead of only what differs from the receiver's version (delta transfer, the default for files of 64 KiB or more).")]
+    public bool? WholeFile { get; set; }
+
     [Description("Only report what would be sent, updated and deleted; change nothing.")]
     public bool? DryRun { get; set; }
 }

@@ -15,11 +15,11 @@ internal sealed class BlockIndex
     private readonly ulong[] _strong;
     private readonly int _mask;
 
-    /// <summary>Builds the index; <paramref name="signatures"/> holds <see cref="BlockSignatures.EntryLength"/> bytes per block.</summary>
+    /// <summary>Builds the index; <paramref name="signatures"/> holds <see cref="DeltaSignatures.EntryLength"/> bytes per block.</summary>
     public BlockIndex(int blockSize, ReadOnlySpan<byte> signatures)
     {
         BlockSize = blockSize;
-        var count = signatures.Length / BlockSignatures.EntryLength;
+        var count = signatures.Length / DeltaSignatures.EntryLength;
         _weak = new uint[count];
         _strong = new ulong[count];
         _next = new int[count];
@@ -29,7 +29,7 @@ internal sealed class BlockIndex
         // Inserted last to first, so a chain lists the earliest block first (runs of copies stay contiguous).
         for (var i = count - 1; i >= 0; i--)
         {
-            var entry = signatures.Slice(i * BlockSignatures.EntryLength, BlockSignatures.EntryLength);
+            var entry = signatures.Slice(i * DeltaSignatures.EntryLength, DeltaSignatures.EntryLength);
             _weak[i] = BinaryPrimitives.ReadUInt32LittleEndian(entry);
             _strong[i] = BinaryPrimitives.ReadUInt64LittleEndian(entry[4..]);
             var slot = Slot(_weak[i]);

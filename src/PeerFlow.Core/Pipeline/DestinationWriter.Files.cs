@@ -234,6 +234,7 @@ internal sealed partial class DestinationWriter
 
     private void CloseOnly(IncomingFile file)
     {
+        CloseBasis(file);
         if (file.Handle is not null)
         {
             file.Handle.Dispose();
@@ -244,6 +245,7 @@ internal sealed partial class DestinationWriter
 
     private void CloseAndDelete(IncomingFile file)
     {
+        CloseBasis(file);
         if (file.Handle is not null)
         {
             file.Handle.Dispose();

@@ -65,7 +65,7 @@ internal sealed partial class DestinationWriter
         {
             _filesUpdated++;
             _bytesUpdated += entry.Size;
-            return new EntryVerdict { Id = entry.Id, Kind = VerdictKind.Update };
+            return new EntryVerdict { Id = entry.Id, Kind = regular && TryDelta(file, existing, sync) ? VerdictKind.Delta : VerdictKind.Update };
         }
 
         _filesUnchanged++;

@@ -100,6 +100,7 @@ internal sealed partial class DestinationWriter
         if (_verdicts is not null && batch.Entries.Length > 0)
         {
             _verdicts(new EntryVerdicts { UpTo = batch.Entries[^1].Id, Verdicts = [.. verdicts!] });
+            StartSigning();
         }
     }
 
@@ -220,6 +221,7 @@ internal sealed partial class DestinationWriter
     private void FinishNow(IncomingFile file, FileEnd end)
     {
         _pending.Remove(end.Id);
+        CloseBasis(file);
         if (file.ResumeOffset > 0 && file.Received == 0)
         {
             // No data at all: the sender accepted a prefix that is the whole file.

@@ -48,4 +48,9 @@ internal sealed class IncomingFile(EntryInfo entry, string finalPath, string dis
     public bool Discard { get; set; }
 
     public bool Skipped { get; set; }
+
+    /// <summary>Delta transfer: the receiver's old version, which <see cref="Protocol.Messages.BlockCopy"/> ranges are read from.</summary>
+    public SafeFileHandle? Basis { get; set; }
+
+    public long BasisLength { get; set; }
 }

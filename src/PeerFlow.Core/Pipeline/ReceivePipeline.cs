@@ -222,7 +222,7 @@ internal sealed class ReceivePipeline
             var message = ControlMessageSerializer.Deserialize(frame.Payload);
             switch (message)
             {
-                case EntryBatch or FileEnd or FileAbort:
+                case EntryBatch or FileEnd or FileAbort or BlockCopy:
                     break;
                 case TransferEnd:
                     more = false;
@@ -300,6 +300,9 @@ internal sealed class ReceivePipeline
                     break;
                 case ReceivedControl { Message: FileAbort abort }:
                     _writer.Abort(abort);
+                    break;
+                case ReceivedControl { Message: BlockCopy copy }:
+                    _writer.Copy(copy);
                     break;
                 case ReceivedControl { Message: TransferEnd end }:
                     _writer.Complete(end);

@@ -37,4 +37,7 @@ internal sealed class ChunkItem(uint fileId, long offset, ChunkBuffer data) : Se
     /// resume verdict, where the file starts tells the receiver whether the sender continues or starts over).
     /// </summary>
     public bool Pinned { get; init; }
+
+    /// <summary>Goes on the main connection, in order with the control messages around it (a delta's data and its block copies).</summary>
+    public bool OnMain { get; init; }
 }

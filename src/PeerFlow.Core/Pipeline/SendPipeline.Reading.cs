@@ -34,6 +34,13 @@ internal sealed partial class SendPipeline
 
             var hasher = new XxHash128();
             long sent = 0;
+            if (verdict?.Kind == VerdictKind.Delta)
+            {
+                var (length, hash) = await SendDeltaAsync(entry, head, token).ConfigureAwait(false);
+                await FinishFileAsync(entry, length, hash, head, token).ConfigureAwait(false);
+                return;
+            }
+
             if (entry.Size > 0)
             {
                 // Read-ahead advice only pays for files bigger than one chunk; for small files it is one more syscall.
@@ -78,10 +85,7 @@ internal sealed partial class SendPipeline
                 }
             }
 
-            var end = new FileEnd { Id = entry.Id, Length = sent, Hash = hasher.GetCurrentHash() };
-            Interlocked.Increment(ref _files);
-            Interlocked.Add(ref _bytes, sent);
-            await SendAsync(head, new ControlItem(end, entry), token).ConfigureAwait(false);
+            await FinishFileAsync(entry, sent, hasher.GetCurrentHash(), head, token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && !token.IsCancellationRequested)
         {
@@ -98,6 +102,14 @@ internal sealed partial class SendPipeline
             _fault.Report(ex);
             throw;
         }
+    }
+
+    private async Task FinishFileAsync(SourceEntry entry, long sent, byte[] hash, ITargetBlock<SendItem> head, CancellationToken token)
+    {
+        var end = new FileEnd { Id = entry.Id, Length = sent, Hash = hash };
+        Interlocked.Increment(ref _files);
+        Interlocked.Add(ref _bytes, sent);
+        await SendAsync(head, new ControlItem(end, entry), token).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -12,6 +12,7 @@ internal sealed partial class SendPipeline
     {
         var target = item switch
         {
+            ChunkItem { OnMain: true } => _outputs[0],
             ChunkItem { Pinned: true } chunk => _outputs[chunk.FileId % _outputs.Length],
             ChunkItem => ShortestQueue(),
             _ => _outputs[0],

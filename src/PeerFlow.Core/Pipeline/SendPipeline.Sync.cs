@@ -94,7 +94,7 @@ internal sealed partial class SendPipeline
             return false;
         }
 
-        var kind = verdict?.Kind == VerdictKind.Update ? SyncChangeKind.Update : SyncChangeKind.New;
+        var kind = verdict?.Kind is VerdictKind.Update or VerdictKind.Delta ? SyncChangeKind.Update : SyncChangeKind.New;
         if (kind == SyncChangeKind.Update)
         {
             Interlocked.Increment(ref _syncFilesUpdated);

@@ -325,6 +325,7 @@ internal sealed partial class SendPipeline
                     {
                         FrameWriter.WriteData(output, chunk.FileId, chunk.Offset, chunk.OriginalLength, chunk.Data.Span, chunk.Compressed);
                         stream.Unflushed += chunk.Data.Length;
+                        Interlocked.Add(ref _dataFrameBytes, Protocol.ProtocolConstants.FrameHeaderLength + Protocol.ProtocolConstants.DataHeaderLength + chunk.Data.Length);
                         _progress.AddBytes(chunk.OriginalLength);
                     }
 

@@ -32,6 +32,9 @@ public sealed class SyncOptions
     /// <summary>Move deleted entries into the receiver's trash (<c>.peerflow/trash/</c>) instead of removing them.</summary>
     public bool Trash { get; init; }
 
+    /// <summary>Send changed files whole instead of only what differs from the receiver's version (delta transfer).</summary>
+    public bool WholeFile { get; init; }
+
     /// <summary>Report what would be sent, updated and deleted; change nothing.</summary>
     public bool DryRun { get; init; }
 }

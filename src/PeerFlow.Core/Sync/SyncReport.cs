@@ -12,6 +12,8 @@ namespace PeerFlow.Sync;
 /// <param name="EntriesDeleted">Entries deleted at the receiver (moved to its trash with <see cref="SyncOptions.Trash"/>).</param>
 /// <param name="BytesDeleted">Bytes of the deleted files.</param>
 /// <param name="DeletionRefused">Why nothing was deleted although deletion was asked for (a guard held); null otherwise.</param>
+/// <param name="WireBytes">Data frames sent and block signatures received, in bytes: what the files cost the link (control messages aside).</param>
+/// <param name="BytesCopied">Bytes of updated files the receiver took from its old versions (delta transfer) instead of the link.</param>
 public sealed record SyncReport(
     bool DryRun,
     long FilesChecked,
@@ -23,7 +25,9 @@ public sealed record SyncReport(
     long FilesUnchanged,
     long EntriesDeleted,
     long BytesDeleted,
-    string? DeletionRefused);
+    string? DeletionRefused,
+    long WireBytes = 0,
+    long BytesCopied = 0);
 
 /// <summary>What a sync does to one entry.</summary>
 public enum SyncChangeKind

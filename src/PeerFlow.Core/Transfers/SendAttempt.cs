@@ -94,15 +94,17 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
         using var ownedPool = options.Pool is null ? new ChunkPool() : null;
         var pool = options.Pool ?? ownedPool!;
         var verdicts = reply.Verdicts && supportsSession ? new VerdictBook() : null;
+        var signatures = offer.Sync?.Delta == true ? new Delta.SignatureBook() : null;
         var pipeline = new SendPipeline(frames, session, verdicts, sources, effective, pool, progress, observer, fault, dataStreams)
         {
             PeerTakesLinks = capabilities.Contains(ProtocolConstants.CapabilitySymlinks),
             Sync = offer.Sync,
+            Signatures = signatures,
         };
         using var reporting = new CancellationTokenSource();
         var reporter = progress.ReportAsync(observer, options.ProgressInterval, reporting.Token);
         var deletions = new DeletionTally(observer, offer.Sync?.DryRun == true);
-        var summaryTask = ReadControlAsync(frames, session, verdicts, fault, deletions);
+        var summaryTask = ReadControlAsync(frames, session, verdicts, fault, deletions, signatures);
         TransferSummary summary;
         try
         {
@@ -164,7 +166,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
             pipeline.BytesAlreadyThere,
             pipeline.Links)
         {
-            Sync = offer.Sync is null ? null : pipeline.SyncReport(summary),
+            Sync = offer.Sync is null ? null : pipeline.SyncReport(summary) with { WireBytes = pipeline.DataFrameBytes + (signatures?.Bytes ?? 0), BytesCopied = pipeline.DeltaCopied },
         };
     }
 
@@ -191,6 +193,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
             DryRun = sync.DryRun,
             Protect = [.. sources.FilterOf(sources.RootPaths[0]).Lines],
             Links = sources.IncludeLinks,
+            Delta = !sync.WholeFile,
         };
     }
 
@@ -296,7 +299,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
     }
 
     /// <summary>Reads what the receiver sends while we send: heartbeats, pauses, verdicts, and finally the summary.</summary>
-    private static async Task<TransferSummary> ReadControlAsync(FrameConnection frames, TransferSession session, VerdictBook? verdicts, PipelineFault fault, DeletionTally deletions)
+    private static async Task<TransferSummary> ReadControlAsync(FrameConnection frames, TransferSession session, VerdictBook? verdicts, PipelineFault fault, DeletionTally deletions, Delta.SignatureBook? signatures)
     {
         try
         {
@@ -320,6 +323,9 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
                     case SyncDeletions deleted:
                         deletions.Record(deleted);
                         break;
+                    case BlockSignatures part when signatures is not null:
+                        signatures.Record(part);
+                        break;
                     case var other:
                         throw new ProtocolException($"unexpected {other.GetType().Name} from the receiver during the transfer");
                 }
@@ -329,6 +335,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
         {
             fault.Report(ex);
             verdicts?.Fail(ex);
+            signatures?.Fail(ex);
             throw;
         }
     }

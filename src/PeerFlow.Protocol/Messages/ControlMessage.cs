@@ -25,6 +25,8 @@ namespace PeerFlow.Protocol.Messages;
 [Union(15, typeof(JoinStream))]
 [Union(16, typeof(JoinReply))]
 [Union(17, typeof(SyncDeletions))]
+[Union(18, typeof(BlockSignatures))]
+[Union(19, typeof(BlockCopy))]
 public abstract class ControlMessage
 {
 }

@@ -169,6 +169,11 @@ internal sealed partial class ControlMessageFormatter
             m.Links = reader.ReadBoolean();
         }
 
+        if (fields.Next())
+        {
+            m.Delta = reader.ReadBoolean();
+        }
+
         fields.SkipRest(ref reader);
         return m;
     }
@@ -527,6 +532,58 @@ internal sealed partial class ControlMessageFormatter
         }
 
         m.Verdicts = verdicts;
+        return m;
+    }
+
+    private static BlockSignatures ReadSignatures(ref MessagePackReader reader, ref Fields body)
+    {
+        var m = new BlockSignatures();
+        if (body.Next())
+        {
+            m.Id = reader.ReadUInt32();
+        }
+
+        if (body.Next())
+        {
+            m.BlockSize = reader.ReadInt32();
+        }
+
+        if (body.Next())
+        {
+            m.Blocks = ReadBytes(ref reader) ?? [];
+        }
+
+        if (body.Next())
+        {
+            m.Final = reader.ReadBoolean();
+        }
+
+        return m;
+    }
+
+    private static BlockCopy ReadCopy(ref MessagePackReader reader, ref Fields body)
+    {
+        var m = new BlockCopy();
+        if (body.Next())
+        {
+            m.Id = reader.ReadUInt32();
+        }
+
+        if (body.Next())
+        {
+            m.Offset = reader.ReadInt64();
+        }
+
+        if (body.Next())
+        {
+            m.BasisOffset = reader.ReadInt64();
+        }
+
+        if (body.Next())
+        {
+            m.Length = reader.ReadInt64();
+        }
+
         return m;
     }
 

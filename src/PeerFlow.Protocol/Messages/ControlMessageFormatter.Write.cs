@@ -87,7 +87,7 @@ internal sealed partial class ControlMessageFormatter
             return;
         }
 
-        writer.WriteArrayHeader(8);
+        writer.WriteArrayHeader(9);
         writer.Write(sync.Checksum);
         writer.Write(sync.Delete);
         writer.Write(sync.MaxDelete);
@@ -96,6 +96,7 @@ internal sealed partial class ControlMessageFormatter
         writer.Write(sync.DryRun);
         WriteStrings(ref writer, sync.Protect);
         writer.Write(sync.Links);
+        writer.Write(sync.Delta);
     }
 
     private static void WriteDeletions(ref MessagePackWriter writer, DeletedEntry[]? entries)

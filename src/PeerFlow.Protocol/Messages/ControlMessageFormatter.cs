@@ -153,6 +153,22 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 writer.WriteArrayHeader(1);
                 WriteDeletions(ref writer, m.Entries);
                 break;
+            case BlockSignatures m:
+                writer.Write(18);
+                writer.WriteArrayHeader(4);
+                writer.Write(m.Id);
+                writer.Write(m.BlockSize);
+                writer.Write(m.Blocks);
+                writer.Write(m.Final);
+                break;
+            case BlockCopy m:
+                writer.Write(19);
+                writer.WriteArrayHeader(4);
+                writer.Write(m.Id);
+                writer.Write(m.Offset);
+                writer.Write(m.BasisOffset);
+                writer.Write(m.Length);
+                break;
             default:
                 throw new MessagePackSerializationException($"{value.GetType().Name} is not a control message");
         }
@@ -196,6 +212,8 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 15 => ReadJoin(ref reader, ref body),
                 16 => ReadJoinReply(ref reader, ref body),
                 17 => new SyncDeletions { Entries = body.Next() ? ReadDeletions(ref reader, options) : [] },
+                18 => ReadSignatures(ref reader, ref body),
+                19 => ReadCopy(ref reader, ref body),
                 _ => throw new MessagePackSerializationException($"unknown control message kind {kind}"),
             };
 

@@ -57,4 +57,11 @@ public enum VerdictKind : byte
 
     /// <summary>Sync: send the whole file; it replaces a different one the receiver has. (In a sync, files without a verdict are new.)</summary>
     Update = 4,
+
+    /// <summary>
+    /// Sync with <see cref="SyncRequest.Delta"/>: the receiver has another version of this file and sends its block
+    /// signatures (<see cref="BlockSignatures"/>); the sender sends what differs as data frames and the rest as
+    /// <see cref="BlockCopy"/> ranges of the receiver's version. The new file replaces the old once verified.
+    /// </summary>
+    Delta = 5,
 }

@@ -91,6 +91,10 @@ public sealed class SyncRequest
     /// <summary>The sender syncs symbolic links; otherwise links at the receiver are never deleted.</summary>
     [Key(7)]
     public bool Links { get; set; }
+
+    /// <summary>The sender takes <see cref="VerdictKind.Delta"/>: for a changed file it sends only what differs from the receiver's version.</summary>
+    [Key(8)]
+    public bool Delta { get; set; }
 }
 
 /// <summary>The receiver accepts or refuses an offer. Nothing else flows until it has been sent.</summary>

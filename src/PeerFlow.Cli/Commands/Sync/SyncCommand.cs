@@ -24,11 +24,12 @@ internal static class SyncCommand
         var maxDelete = new Option<long?>("--max-delete") { Description = "Delete at most this many entries; if more would go, delete none (default: none if more than --max-delete-percent of the target would go)" };
         var maxDeletePercent = new Option<int?>("--max-delete-percent") { Description = $"Without --max-delete: delete none if more than this share of the target's entries would go (default {SyncOptions.DefaultMaxDeletePercent})" };
         var trash = new Option<bool>("--trash") { Description = "Move what is deleted into the receiver's trash (.peerflow/trash/DATE/ in the target) instead of removing it" };
+        var wholeFile = new Option<bool>("--whole-file", "-W") { Description = "Send changed files whole (default: a changed file of 64 KiB or more sends only what differs from the receiver's version)" };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Print what would be sent, updated and deleted; change nothing" };
         var reconnects = new Option<int>("--reconnects") { Description = "How many times in a row to reconnect after the connection is lost", DefaultValueFactory = _ => 5 };
         var peer = new Option<string?>("--peer") { Description = "The receiver's peer ID; the sync is refused if it presents another" };
         var links = new Option<bool>("--links") { Description = "Sync symbolic links as links (the receiver must allow them); without it they are skipped, and links at the receiver are never deleted" };
-        var command = new Command("sync", "Make a directory on a receiver the same as a local one, sending only what changed") { source, to, checksum, delete, maxDelete, maxDeletePercent, trash, dryRun, reconnects, peer, links };
+        var command = new Command("sync", "Make a directory on a receiver the same as a local one, sending only what changed") { source, to, checksum, delete, maxDelete, maxDeletePercent, trash, wholeFile, dryRun, reconnects, peer, links };
         common.AddTo(command);
         command.Options.Add(common.BandwidthLimit);
         command.Options.Add(common.Streams);
@@ -58,6 +59,7 @@ internal static class SyncCommand
                 MaxDelete = CommonOptions.Given(result, maxDelete) ? Checked(result.GetValue(maxDelete), "--max-delete", 0, long.MaxValue) : file?.MaxDelete,
                 MaxDeletePercent = (int)Checked(CommonOptions.Given(result, maxDeletePercent) ? result.GetValue(maxDeletePercent) : file?.MaxDeletePercent ?? SyncOptions.DefaultMaxDeletePercent, "--max-delete-percent", 0, 100)!,
                 Trash = CommonOptions.Switch(result, trash, file?.Trash),
+                WholeFile = CommonOptions.Switch(result, wholeFile, file?.WholeFile),
                 DryRun = CommonOptions.Switch(result, dryRun, file?.DryRun),
             });
             SourceSet sources;

@@ -12,7 +12,7 @@ namespace PeerFlow.Delta;
 /// weak rolling checksum (<see cref="RollingChecksum"/>, 4 bytes little-endian) and XXH3-64 (8 bytes little-endian).
 /// A last block shorter than the block size has no signature: those bytes are always sent.
 /// </summary>
-internal static class BlockSignatures
+internal static class DeltaSignatures
 {
     /// <summary>Bytes of one block's signature.</summary>
     public const int EntryLength = 12;
