@@ -333,4 +333,43 @@ public sealed class SyncEndToEndTests : FileSystemTest
             TestTrees.AssertSameTree(Source, Path.Combine(Dest, "nightly"));
         }
     }
+
+    [Test]
+    public async Task AChangedBigFile_SendsOnlyWhatDiffers_AnEditOrAnInsertion_UnlessWholeFileIsAsked()
+    {
+        const int size = 32 << 20;
+        var big = Path.Combine(Source, "big.bin");
+        TestTrees.WriteFile(big, size, seed: 21);
+        var (receiver, address) = await PeerFlowProcess.StartReceiverAsync(Dest);
+        await using (receiver)
+        {
+            Assert.That((await SyncAsync(address, Source)).Code, Is.Zero);
+
+            // 256 KiB of new random bytes in the middle, then 100 bytes inserted near the start.
+            var bytes = File.ReadAllBytes(big);
+            new Random(22).NextBytes(bytes.AsSpan(size / 2, 256 * 1024));
+            File.WriteAllBytes(big, bytes);
+            var edit = await SyncAsync(address, Source, "--output", "json");
+            Assert.That(edit.Code, Is.Zero, edit.Stderr);
+            var wire = SyncResult(edit.Stdout).GetProperty("wireBytes").GetInt64();
+            Assert.That(wire, Is.LessThan(size / 50), "under 2 % of the file crosses the wire");
+            Assert.That(wire, Is.GreaterThan(256 * 1024), "the edit itself does");
+            Assert.That(SyncResult(edit.Stdout).GetProperty("bytesCopied").GetInt64(), Is.GreaterThan(size - (1 << 20)));
+            TestTrees.AssertSameTree(Source, Replica);
+
+            File.WriteAllBytes(big, [.. bytes.AsSpan(0, 4096), .. new byte[100], .. bytes.AsSpan(4096)]);
+            var insert = await SyncAsync(address, Source, "--output", "json");
+            Assert.That(insert.Code, Is.Zero, insert.Stderr);
+            Assert.That(SyncResult(insert.Stdout).GetProperty("wireBytes").GetInt64(), Is.LessThan(size / 50));
+            TestTrees.AssertSameTree(Source, Replica);
+
+            bytes = File.ReadAllBytes(big);
+            bytes[100] ^= 0xFF;
+            File.WriteAllBytes(big, bytes);
+            var whole = await SyncAsync(address, Source, "--output", "json", "--whole-file", "--compression", "none");
+            Assert.That(whole.Code, Is.Zero, whole.Stderr);
+            Assert.That(SyncResult(whole.Stdout).GetProperty("wireBytes").GetInt64(), Is.GreaterThan(size));
+            TestTrees.AssertSameTree(Source, Replica);
+        }
+    }
 }

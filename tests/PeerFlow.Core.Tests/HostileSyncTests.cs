@@ -161,4 +161,60 @@ public sealed class HostileSyncTests : FileSystemTest
             }
         }
     }
+
+    [TestCase(-1L, 1000L, "does not fit")]
+    [TestCase(0L, 200_000L, "does not fit")]
+    [TestCase(150_000L, 100_000L, "does not fit")]
+    [TestCase(0L, 0L, "does not fit")]
+    public async Task ABlockCopyOutsideTheOldVersion_IsAProtocolError_AndTheOldVersionStays(long basisOffset, long length, string reason)
+    {
+        var replica = Path.Combine(Dest, "t");
+        TestTrees.WriteFile(Path.Combine(replica, "f.bin"), 200_000, seed: 1);
+        var before = File.ReadAllBytes(Path.Combine(replica, "f.bin"));
+        var (endPoint, result, listener) = await InProcess.StartReceiverAsync(new ReceiveOptions { Destination = Dest });
+        await using (listener)
+        {
+            var (peer, reply) = await OfferAsync(endPoint, SyncOffer("t", new SyncRequest { Delta = true }));
+            await using (peer)
+            {
+                Assert.That(reply.Accepted, Is.True, reply.Reason);
+                peer.Send(new EntryBatch { Entries = [Directory(0, "r"), new EntryInfo { Id = 1, Path = "r/f.bin", Kind = EntryKind.File, Size = 150_000, Mode = 420 }] });
+                await peer.FlushAsync();
+                var verdicts = (EntryVerdicts)await peer.ReadAsync();
+                Assert.That(verdicts.Verdicts.Single().Kind, Is.EqualTo(VerdictKind.Delta));
+                var signatures = (BlockSignatures)await peer.ReadAsync();
+                Assert.That(signatures.Final, Is.True);
+                peer.Send(new BlockCopy { Id = 1, Offset = 0, BasisOffset = basisOffset, Length = length });
+                await peer.FlushAsync();
+                var error = Assert.ThrowsAsync<PeerErrorException>(async () => await SummaryAsync(peer));
+                Assert.That(error!.Code, Is.EqualTo(ErrorCode.ProtocolViolation));
+                Assert.That(error.Message, Does.Contain(reason));
+            }
+
+            Assert.That(async () => await result.WaitAsync(InProcess.Timeout), Throws.Exception);
+        }
+
+        Assert.That(File.ReadAllBytes(Path.Combine(replica, "f.bin")), Is.EqualTo(before));
+    }
+
+    [Test]
+    public async Task ABlockCopyForAFileThatIsNotADelta_IsAProtocolError()
+    {
+        var (endPoint, result, listener) = await InProcess.StartReceiverAsync(new ReceiveOptions { Destination = Dest });
+        await using (listener)
+        {
+            var (peer, reply) = await OfferAsync(endPoint, SyncOffer("t", new SyncRequest { Delta = true }));
+            await using (peer)
+            {
+                Assert.That(reply.Accepted, Is.True, reply.Reason);
+                peer.Send(new EntryBatch { Entries = [Directory(0, "r"), new EntryInfo { Id = 1, Path = "r/new.bin", Kind = EntryKind.File, Size = 100_000 }] });
+                peer.Send(new BlockCopy { Id = 1, Offset = 0, BasisOffset = 0, Length = 100_000 });
+                await peer.FlushAsync();
+                var error = Assert.ThrowsAsync<PeerErrorException>(async () => await SummaryAsync(peer));
+                Assert.That(error!.Message, Does.Contain("not a delta"));
+            }
+
+            Assert.That(async () => await result.WaitAsync(InProcess.Timeout), Throws.Exception);
+        }
+    }
 }

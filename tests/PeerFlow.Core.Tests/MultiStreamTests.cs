@@ -46,6 +46,28 @@ public sealed class MultiStreamTests : FileSystemTest
     }
 
     [Test]
+    public async Task DeltaSync_OverThreeStreams_KeepsEachDeltaInOrderOnTheMainConnection_AndArrivesWhole()
+    {
+        var source = TestTrees.CreateMixedTree(Dir.Combine("src"));
+        var send = new SendOptions { Streams = 3, ChunkSize = ChunkSizePolicy.Fixed(64 * 1024), Target = "mirror", Sync = new Sync.SyncOptions() };
+        var (first, _) = await SendThroughServerAsync(InProcess.Loopback, source, new ReceiveOptions { Destination = Dest }, send);
+        Assert.That(first.Success, Is.True);
+
+        var random = Path.Combine(source, "random.bin");
+        var bytes = File.ReadAllBytes(random);
+        new Random(5).NextBytes(bytes.AsSpan(1 << 20, 100_000));
+        File.WriteAllBytes(random, [.. bytes.AsSpan(0, 300), .. "inserted"u8, .. bytes.AsSpan(300)]);
+        TestTrees.WriteFile(Path.Combine(source, "logs", "app.log"), (5 << 20) + 77, compressible: true, seed: 4);
+        var (second, connections) = await SendThroughServerAsync(InProcess.Loopback, source, new ReceiveOptions { Destination = Dest }, send);
+
+        Assert.That(second.Success, Is.True);
+        Assert.That(connections, Is.EqualTo(3));
+        Assert.That(second.Sync!.FilesUpdated, Is.EqualTo(2));
+        Assert.That(second.Sync.BytesCopied, Is.GreaterThan(5L << 19), "most of random.bin came from its old version (the log was rewritten through)");
+        TestTrees.AssertSameTree(source, Path.Combine(Dest, "mirror"));
+    }
+
+    [Test]
     public async Task Receiver_GrantsNoMoreStreamsThanItsLimit()
     {
         var source = TestTrees.CreateSmallFiles(Dir.Combine("src"), 50);
