@@ -38,7 +38,7 @@ public sealed class ControlMessageTests
             new TransferOffer { TransferId = new byte[16], Roots = ["photos"], Target = "backups/laptop", Sync = new SyncRequest { Checksum = true, Delete = true, MaxDelete = 10, MaxDeletePercent = 30, Trash = true, DryRun = true, Protect = ["*.tmp", "!keep.tmp"], Links = true, Delta = true } },
             new TransferOffer { TransferId = new byte[16], Roots = ["photos"], Target = "", Sync = new SyncRequest() },
             new EntryBatch { Entries = [new EntryInfo { Id = 4, Path = "a/c", Kind = EntryKind.File, Size = 9, Hash = [.. Enumerable.Range(0, 16).Select(i => (byte)i)] }] },
-            new EntryVerdicts { UpTo = 5, Verdicts = [new EntryVerdict { Id = 5, Kind = VerdictKind.Update }] },
+            new EntryVerdicts { UpTo = 5, Verdicts = [new EntryVerdict { Id = 5, Kind = VerdictKind.Update }], Others = VerdictKind.Have },
             new TransferEnd { Files = 2, Directories = 1, Bytes = 10, Incomplete = true },
             new TransferSummary { Success = true, EntriesDeleted = 3, BytesDeleted = 42, DeletionRefused = "more than the limit" },
             new EntryVerdicts { UpTo = 6, Verdicts = [new EntryVerdict { Id = 6, Kind = VerdictKind.Delta }] },

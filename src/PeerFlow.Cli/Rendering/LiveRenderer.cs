@@ -107,6 +107,7 @@ internal sealed class LiveRenderer(TextWriter output, TextWriter error) : PlainR
             return;
         }
 
+        _task.MaxValue = Math.Max(progress.BytesTotal, 1);
         _task.Value = progress.BytesDone;
     }
 }

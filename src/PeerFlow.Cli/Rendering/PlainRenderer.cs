@@ -31,6 +31,16 @@ internal class PlainRenderer(TextWriter output, TextWriter error) : Renderer(out
         lock (this)
         {
             _lastProgress = TimeSpan.Zero;
+            if (started.Sync)
+            {
+                var target = started.Target is null ? "" : started.Direction == TransferDirection.Send ? $"/{started.Target}" : $" into {(started.Target.Length == 0 ? "the destination" : started.Target)}";
+                Output.WriteLine(started.Direction == TransferDirection.Send
+                    ? $"syncing {string.Join(", ", started.Roots.Select(SafePath.Printable))} to {started.Peer ?? "?"}{target}{(started.PeerId is null ? "" : $" (peer ID {started.PeerId})")}{(started.Streams > 1 ? $", over {started.Streams} streams" : "")}"
+                    : $"syncing {string.Join(", ", started.Roots.Select(SafePath.Printable))} from {started.Peer ?? "?"}{target}{(started.PeerId is null ? "" : $" (peer ID {started.PeerId})")}{(started.Streams > 1 ? $", over {started.Streams} streams" : "")}");
+                Output.Flush();
+                return;
+            }
+
             Output.WriteLine($"{verb} {string.Join(", ", started.Roots.Select(SafePath.Printable))} {preposition} {started.Peer ?? "?"}{(started.PeerId is null ? "" : $" (peer ID {started.PeerId})")}: {started.TotalFiles} files, {Units.Bytes(started.TotalBytes)}{(started.Streams > 1 ? $", over {started.Streams} streams" : "")}");
             Output.Flush();
         }

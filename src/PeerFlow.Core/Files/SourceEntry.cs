@@ -40,6 +40,12 @@ public static class UnixTime
 {
     public static long ToNanoseconds(DateTime utc) => (utc.ToUniversalTime().Ticks - DateTime.UnixEpoch.Ticks) * 100;
 
+    /// <summary>
+    /// Whether two times are the same to the 100 ns .NET keeps: one side may have read a time with <c>statx</c>
+    /// (nanoseconds), the other through .NET (100 ns ticks).
+    /// </summary>
+    public static bool Same(long a, long b) => a / 100 == b / 100;
+
     public static DateTime FromNanoseconds(long nanoseconds)
     {
         var ticks = DateTime.UnixEpoch.Ticks + (nanoseconds / 100);

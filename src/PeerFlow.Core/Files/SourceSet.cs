@@ -11,6 +11,7 @@ public sealed class SourceSet
     private readonly List<(string FullPath, string Name, bool IsDirectory)> _roots = [];
     private readonly Dictionary<string, PathFilter> _filters = new(StringComparer.Ordinal);
     private (long Files, long Directories, long Bytes)? _totals;
+    private (List<SourceEntry> Entries, WalkLog Log)? _replay;
 
     /// <summary>
     /// Resolves <paramref name="paths"/>. Symbolic links found below a root are skipped with a warning, or with
@@ -91,8 +92,10 @@ public sealed class SourceSet
     public bool SkipStateDirectory { get; init; }
 
     /// <summary>
-    /// Counts what <see cref="Enumerate"/> will produce, without keeping anything. Walks the tree once; later calls
-    /// return the same totals (call it before connecting, so a large tree does not keep a peer waiting).
+    /// Counts what <see cref="Enumerate"/> will produce. Walks the tree once; later calls return the same totals
+    /// (call it before connecting, so a large tree does not keep a peer waiting). A tree of up to
+    /// <see cref="RememberedEntries"/> entries is remembered, and the next <see cref="Enumerate"/> replays it instead of
+    /// walking again (a sync of a tree that has not changed is mostly this walk).
     /// </summary>
     public (long Files, long Directories, long Bytes) Measure()
     {
@@ -102,7 +105,9 @@ public sealed class SourceSet
         }
 
         long files = 0, directories = 0, bytes = 0;
-        foreach (var entry in Enumerate(collectWarnings: false))
+        var log = new WalkLog();
+        List<SourceEntry>? remembered = [];
+        foreach (var entry in EnumerateCore(log))
         {
             if (entry.Kind == EntryKind.Directory)
             {
@@ -113,27 +118,120 @@ public sealed class SourceSet
                 files++;
                 bytes += entry.Size;
             }
+
+            remembered?.Add(entry);
+            if (remembered?.Count > RememberedEntries)
+            {
+                remembered = null;
+            }
         }
 
+        _replay = remembered is null ? null : (remembered, log);
         _totals = (files, directories, bytes);
         return (files, directories, bytes);
     }
 
-    /// <summary>Every entry, roots first, each directory before its children.</summary>
+    /// <summary>
+    /// Starts walking the tree on a thread-pool thread, up to <see cref="RememberedEntries"/> entries ahead; the next
+    /// <see cref="Enumerate"/> takes them from there as they come. A sync calls it first thing, so the walk overlaps
+    /// with loading the transport, connecting and the handshake.
+    /// </summary>
+    public void StartWalking()
+    {
+        var walking = new Walking(new System.Collections.Concurrent.BlockingCollection<SourceEntry>(RememberedEntries), new WalkLog());
+        _walking = walking;
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                foreach (var entry in EnumerateCore(walking.Log))
+                {
+                    walking.Entries.Add(entry);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                walking.Log.Warnings.Add($"cannot walk the sources: {ex.Message}");
+                walking.Log.Incomplete = true;
+            }
+            finally
+            {
+                walking.Entries.CompleteAdding();
+            }
+        });
+    }
+
+    private Walking? _walking;
+
+    private sealed record Walking(System.Collections.Concurrent.BlockingCollection<SourceEntry> Entries, WalkLog Log);
+
+    /// <summary>The totals of <see cref="Measure"/> if it ran; null otherwise.</summary>
+    public (long Files, long Directories, long Bytes)? Totals => _totals;
+
+    /// <summary>Most entries <see cref="Measure"/> keeps for the next <see cref="Enumerate"/> (about 200 bytes each).</summary>
+    public const int RememberedEntries = 250_000;
+
+    /// <summary>
+    /// Every entry, roots first, each directory before its children. With <paramref name="collectWarnings"/>, what
+    /// could not be walked is added to <see cref="Warnings"/> and <see cref="Incomplete"/> when the walk ends.
+    /// </summary>
     public IEnumerable<SourceEntry> Enumerate(bool collectWarnings = true)
     {
-        if (collectWarnings)
+        if (collectWarnings && Interlocked.Exchange(ref _walking, null) is { } walking)
         {
-            Incomplete = false;
+            foreach (var entry in walking.Entries.GetConsumingEnumerable())
+            {
+                yield return entry;
+            }
+
+            walking.Entries.Dispose();
+            Report(walking.Log);
+            yield break;
         }
 
+        if (collectWarnings && _replay is { } replay)
+        {
+            _replay = null;
+            foreach (var entry in replay.Entries)
+            {
+                yield return entry;
+            }
+
+            Report(replay.Log);
+            yield break;
+        }
+
+        var log = collectWarnings ? new WalkLog() : null;
+        foreach (var entry in EnumerateCore(log))
+        {
+            yield return entry;
+        }
+
+        if (log is not null)
+        {
+            Report(log);
+        }
+    }
+
+    private void Report(WalkLog log)
+    {
+        foreach (var warning in log.Warnings)
+        {
+            Warnings.Add(warning);
+        }
+
+        Incomplete = log.Incomplete;
+    }
+
+    private IEnumerable<SourceEntry> EnumerateCore(WalkLog? log)
+    {
         foreach (var (fullPath, name, isDirectory) in _roots)
         {
             var info = isDirectory ? (FileSystemInfo)new DirectoryInfo(fullPath) : new FileInfo(fullPath);
             yield return ToEntry(info, name);
             if (isDirectory)
             {
-                foreach (var entry in Walk(fullPath, name, _filters.GetValueOrDefault(fullPath, Filter), collectWarnings))
+                foreach (var entry in Walk(fullPath, name, _filters.GetValueOrDefault(fullPath, Filter), log))
                 {
                     yield return entry;
                 }
@@ -141,7 +239,15 @@ public sealed class SourceSet
         }
     }
 
-    private IEnumerable<SourceEntry> Walk(string directory, string relative, PathFilter filter, bool collectWarnings)
+    /// <summary>What one walk could not cover.</summary>
+    private sealed class WalkLog
+    {
+        public List<string> Warnings { get; } = [];
+
+        public bool Incomplete { get; set; }
+    }
+
+    private IEnumerable<SourceEntry> Walk(string directory, string relative, PathFilter filter, WalkLog? log)
     {
         var rootPrefix = relative.Length + 1;
         var pending = new Stack<(string Full, string Relative)>();
@@ -149,64 +255,56 @@ public sealed class SourceSet
         while (pending.Count > 0)
         {
             var (full, rel) = pending.Pop();
-            FileSystemInfo[] children;
+            List<(string Name, PathStatus Status)> children;
             try
             {
-                children = new DirectoryInfo(full).GetFileSystemInfos();
+                children = List(full);
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
             {
-                if (collectWarnings)
-                {
-                    Warnings.Add($"cannot read directory '{full}': {ex.Message}");
-                    Incomplete = true;
-                }
-
+                log?.Warnings.Add($"cannot read directory '{full}': {ex.Message}");
+                log?.Incomplete = true;
                 continue;
             }
 
-            Array.Sort(children, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
             var subdirectories = new List<(string, string)>();
-            foreach (var child in children)
+            foreach (var (name, status) in children)
             {
-                var childRelative = rel + "/" + child.Name;
-                if (SkipStateDirectory && ReferenceEquals(rel, relative) && child.Name == Resume.PartialStore.StateDirectoryName)
+                var childRelative = rel + "/" + name;
+                var childFull = Path.Join(full, name);
+                if (SkipStateDirectory && ReferenceEquals(rel, relative) && name == Resume.PartialStore.StateDirectoryName)
                 {
                     continue;
                 }
 
-                if (!filter.IsEmpty && filter.Excludes(childRelative[rootPrefix..], child is DirectoryInfo && (child.Attributes & FileAttributes.ReparsePoint) == 0))
+                if (!filter.IsEmpty && filter.Excludes(childRelative[rootPrefix..], status.Kind == PathKind.Directory))
                 {
                     continue;
                 }
 
-                // The link bit comes from the lstat the enumeration already did; LinkTarget would cost a readlink per entry.
-                if ((child.Attributes & FileAttributes.ReparsePoint) != 0)
+                switch (status.Kind)
                 {
-                    if (IncludeLinks && LinkEntry(child, childRelative) is { } link)
-                    {
-                        yield return link;
-                    }
-                    else if (collectWarnings)
-                    {
-                        Warnings.Add($"skipped symbolic link '{child.FullName}'");
-                    }
+                    case PathKind.Link:
+                        if (IncludeLinks && LinkEntry(new FileInfo(childFull), childRelative) is { } link)
+                        {
+                            yield return link;
+                        }
+                        else
+                        {
+                            log?.Warnings.Add($"skipped symbolic link '{childFull}'");
+                        }
 
-                    continue;
-                }
-
-                if (child is DirectoryInfo)
-                {
-                    yield return ToEntry(child, childRelative);
-                    subdirectories.Add((child.FullName, childRelative));
-                }
-                else if ((child.Attributes & FileAttributes.Device) == 0)
-                {
-                    yield return ToEntry(child, childRelative);
-                }
-                else if (collectWarnings)
-                {
-                    Warnings.Add($"skipped device file '{child.FullName}'");
+                        break;
+                    case PathKind.Directory:
+                        yield return ToEntry(status, childFull, childRelative);
+                        subdirectories.Add((childFull, childRelative));
+                        break;
+                    case PathKind.File:
+                        yield return ToEntry(status, childFull, childRelative);
+                        break;
+                    case PathKind.Other:
+                        log?.Warnings.Add($"skipped device file '{childFull}'");
+                        break;
                 }
             }
 
@@ -217,6 +315,39 @@ public sealed class SourceSet
             }
         }
     }
+
+    /// <summary>
+    /// A directory's entries in ordinal name order, each with one <c>lstat</c> (<see cref="FileCalls.LStat"/>): names
+    /// come from the enumeration without .NET's own per-entry status, so nothing is examined twice.
+    /// </summary>
+    private static List<(string Name, PathStatus Status)> List(string directory)
+    {
+        var names = new System.IO.Enumeration.FileSystemEnumerable<string>(directory, static (ref System.IO.Enumeration.FileSystemEntry entry) => entry.FileName.ToString(), ListOptions);
+        var children = new List<(string Name, PathStatus Status)>();
+        foreach (var name in names)
+        {
+            var status = FileCalls.LStat(Path.Join(directory, name));
+            if (status.Kind != PathKind.Missing)
+            {
+                children.Add((name, status));
+            }
+        }
+
+        children.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return children;
+    }
+
+    private static readonly EnumerationOptions ListOptions = new() { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false, ReturnSpecialDirectories = false };
+
+    private static SourceEntry ToEntry(PathStatus status, string fullPath, string relative) => new()
+    {
+        RelativePath = relative,
+        FullPath = fullPath,
+        Kind = status.Kind == PathKind.Directory ? EntryKind.Directory : EntryKind.File,
+        Size = status.Kind == PathKind.File ? status.Size : 0,
+        ModifiedUnixNanoseconds = status.ModifiedUnixNanoseconds,
+        Mode = status.Mode,
+    };
 
     private static SourceEntry? LinkEntry(FileSystemInfo info, string relative)
     {

@@ -27,9 +27,9 @@ internal sealed partial class DestinationWriter
     public long BytesCopied { get; private set; }
 
     /// <summary>Opens the old version as the basis of a delta; false (send it whole) when it cannot be used.</summary>
-    private bool TryDelta(IncomingFile file, FileInfo existing, SyncPlan sync)
+    private bool TryDelta(IncomingFile file, PathStatus existing, SyncPlan sync)
     {
-        if (!sync.Request.Delta || sync.DryRun || existing.Length < DeltaMinimum || file.Entry.Size < DeltaMinimum || _open >= _options.MaxOpenFiles)
+        if (!sync.Request.Delta || sync.DryRun || existing.Size < DeltaMinimum || file.Entry.Size < DeltaMinimum || _open >= _options.MaxOpenFiles)
         {
             return false;
         }
@@ -43,7 +43,7 @@ internal sealed partial class DestinationWriter
             return false;
         }
 
-        file.BasisLength = existing.Length;
+        file.BasisLength = existing.Size;
         _open++;
         _toSign.Add(file);
         return true;

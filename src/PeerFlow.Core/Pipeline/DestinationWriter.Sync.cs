@@ -49,18 +49,28 @@ internal sealed partial class DestinationWriter
         var entry = file.Entry;
         _filesChecked++;
         _bytesChecked += entry.Size;
-        var existing = new FileInfo(file.FinalPath);
-        if (existing.Attributes == (FileAttributes)(-1))
+        PathStatus existing;
+        try
+        {
+            existing = _tree.Status(file.FinalPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Cannot be examined: send it, and let placing it report what is wrong.
+            existing = new PathStatus(PathKind.Other, -1, 0, -1);
+        }
+
+        if (existing.Kind == PathKind.Missing)
         {
             _filesNew++;
             _bytesNew += entry.Size;
-            return null;
+            return new EntryVerdict { Id = entry.Id, Kind = VerdictKind.Send };
         }
 
-        var regular = (existing.Attributes & (FileAttributes.Directory | FileAttributes.ReparsePoint)) == 0;
-        var same = regular && existing.Length == entry.Size && (sync.Request.Checksum && entry.Hash is { Length: ProtocolConstants.HashLength }
+        var regular = existing.Kind == PathKind.File;
+        var same = regular && existing.Size == entry.Size && (sync.Request.Checksum && entry.Hash is { Length: ProtocolConstants.HashLength }
             ? SameContent(file.FinalPath, entry.Hash)
-            : existing.LastWriteTimeUtc == UnixTime.FromNanoseconds(entry.ModifiedUnixNanoseconds));
+            : UnixTime.Same(existing.ModifiedUnixNanoseconds, entry.ModifiedUnixNanoseconds));
         if (!same)
         {
             _filesUpdated++;
@@ -111,11 +121,11 @@ internal sealed partial class DestinationWriter
     }
 
     /// <summary>An unchanged file whose permissions (or, found equal by checksum, time) differ from the sender's gets the sender's.</summary>
-    private void AlignMetadata(IncomingFile file, FileInfo existing)
+    private void AlignMetadata(IncomingFile file, PathStatus existing)
     {
         var entry = file.Entry;
-        var timeDiffers = existing.LastWriteTimeUtc != UnixTime.FromNanoseconds(entry.ModifiedUnixNanoseconds);
-        var modeDiffers = entry.Mode >= 0 && !OperatingSystem.IsWindows() && existing.UnixFileMode != ToSafeMode(entry.Mode);
+        var timeDiffers = !UnixTime.Same(existing.ModifiedUnixNanoseconds, entry.ModifiedUnixNanoseconds);
+        var modeDiffers = entry.Mode >= 0 && existing.Mode >= 0 && !OperatingSystem.IsWindows() && (UnixFileMode)(existing.Mode & 0x1FF) != ToSafeMode(entry.Mode);
         if (!timeDiffers && !modeDiffers)
         {
             return;

@@ -99,7 +99,8 @@ internal sealed partial class DestinationWriter
 
         if (_verdicts is not null && batch.Entries.Length > 0)
         {
-            _verdicts(new EntryVerdicts { UpTo = batch.Entries[^1].Id, Verdicts = [.. verdicts!] });
+            // A sync answers every file: the files already here go unlisted, new ones are listed as Send.
+            _verdicts(new EntryVerdicts { UpTo = batch.Entries[^1].Id, Verdicts = [.. verdicts!], Others = Sync is null ? VerdictKind.Send : VerdictKind.Have });
             StartSigning();
         }
     }
@@ -163,9 +164,20 @@ internal sealed partial class DestinationWriter
                 }
 
                 var file = new IncomingFile(entry, finalPath, display, root.Fresh);
-                if (verdicts is not null && Judge(file, root) is { } verdict)
+                var verdict = verdicts is null ? null : Judge(file, root);
+                if (verdict is null && verdicts is not null && Sync is not null)
                 {
-                    verdicts.Add(verdict);
+                    // In a sync, unlisted files count as already there: a file to send must be listed.
+                    verdict = new EntryVerdict { Id = entry.Id, Kind = VerdictKind.Send };
+                }
+
+                if (verdict is not null)
+                {
+                    if (Sync is null || verdict.Kind != VerdictKind.Have)
+                    {
+                        verdicts!.Add(verdict);
+                    }
+
                     if (verdict.Kind is VerdictKind.Have or VerdictKind.Skip)
                     {
                         // The sender sends nothing for this file: it is done here.

@@ -27,7 +27,8 @@ internal sealed class IncomingFile(EntryInfo entry, string finalPath, string dis
     /// <summary>The file was created with exactly its permission bits (the umask took none away).</summary>
     public bool ModeIsExact { get; set; }
 
-    public XxHash128 Hasher { get; } = new();
+    /// <summary>The content hash so far (made on first use: most files of a sync are judged unchanged and never hashed).</summary>
+    public XxHash128 Hasher => field ??= new();
 
     /// <summary>Bytes of the file that arrived, in whatever order (with several streams, chunks may overtake each other).</summary>
     public long Received { get; set; }

@@ -12,11 +12,34 @@ namespace PeerFlow.Pipeline;
 /// <summary>The readers of <see cref="SendPipeline"/>: one file each, hashing as they read, resuming where the receiver asks.</summary>
 internal sealed partial class SendPipeline
 {
-    private async Task ReadFileAsync(SourceEntry entry, ITargetBlock<SendItem> head, CancellationToken token)
+    /// <summary>A declared file on its way to a reader, with the receiver's verdict on it (null: send it all).</summary>
+    private readonly record struct FileWork(SourceEntry Entry, EntryVerdict? Verdict);
+
+    /// <summary>
+    /// Where declared files enter: straight to the readers, or, with verdicts, through a gate that waits for each
+    /// file's verdict and lets through only what is to be sent. The gate holds up to <see cref="VerdictWindow"/>
+    /// files, so the enumerator declares batches that far ahead of the answers: a sync of a tree that has not changed
+    /// costs a stream of batches and verdicts, not a round trip per batch.
+    /// </summary>
+    private ITargetBlock<SourceEntry> Intake(ActionBlock<FileWork> readers, CancellationToken token)
+    {
+        if (_verdicts is null)
+        {
+            var direct = new TransformBlock<SourceEntry, FileWork>(entry => new FileWork(entry, null), Options(1, 1, token));
+            direct.LinkTo(readers, new DataflowLinkOptions { PropagateCompletion = true });
+            return direct;
+        }
+
+        var gate = new TransformManyBlock<SourceEntry, FileWork>(entry => PassAsync(entry, token), Options(1, VerdictWindow, token));
+        gate.LinkTo(readers, new DataflowLinkOptions { PropagateCompletion = true });
+        return gate;
+    }
+
+    private async Task<IEnumerable<FileWork>> PassAsync(SourceEntry entry, CancellationToken token)
     {
         try
         {
-            var verdict = _verdicts is null ? null : await _verdicts.TakeAsync(entry.Id, token).ConfigureAwait(false);
+            var verdict = await _verdicts!.TakeAsync(entry.Id, token).ConfigureAwait(false);
             if (verdict?.Kind is VerdictKind.Have or VerdictKind.Skip)
             {
                 // Nothing to send, not even the file's end: the receiver counts it as done already.
@@ -24,14 +47,23 @@ internal sealed partial class SendPipeline
                 Interlocked.Add(ref _alreadyThere, entry.Size);
                 _progress.Credit(entry.Size);
                 _progress.AddFile();
-                return;
+                return [];
             }
 
-            if (RecordSyncChange(entry, verdict))
-            {
-                return;
-            }
+            return RecordSyncChange(entry, verdict) ? [] : [new FileWork(entry, verdict)];
+        }
+        catch (Exception ex)
+        {
+            _fault.Report(ex);
+            throw;
+        }
+    }
 
+    private async Task ReadFileAsync(FileWork work, ITargetBlock<SendItem> head, CancellationToken token)
+    {
+        var (entry, verdict) = work;
+        try
+        {
             var hasher = new XxHash128();
             long sent = 0;
             if (verdict?.Kind == VerdictKind.Delta)

@@ -47,6 +47,13 @@ internal sealed partial class SendPipeline
 
         _syncFilesChecked++;
         _syncBytesChecked += entry.Size;
+        if (_progress.FilesTotal < _syncFilesChecked)
+        {
+            // Not walked ahead: what is known so far.
+            _progress.FilesTotal = _syncFilesChecked;
+            _progress.BytesTotal = _syncBytesChecked;
+        }
+
         if (Sync.Checksum)
         {
             info.Hash = HashOrNull(entry);

@@ -20,6 +20,9 @@ namespace PeerFlow.Pipeline;
 internal sealed partial class SendPipeline
 {
     private const int EntryBatchSize = 256;
+
+    /// <summary>Declared files that may wait for their verdicts at once (the enumerator runs this far ahead).</summary>
+    private const int VerdictWindow = 64 * EntryBatchSize;
     private const int FlushThreshold = 256 * 1024;
     private const long FlushInterval = 5;
 
@@ -128,8 +131,9 @@ internal sealed partial class SendPipeline
             head = compress;
         }
 
-        var readers = new ActionBlock<SourceEntry>(entry => ReadFileAsync(entry, head, token), Options(_options.Readers, _options.Readers, token));
-        var producer = Task.Run(() => ProduceAsync(readers, head, token), token);
+        var readers = new ActionBlock<FileWork>(work => ReadFileAsync(work, head, token), Options(_options.Readers, _options.Readers, token));
+        var intake = Intake(readers, token);
+        var producer = Task.Run(() => ProduceAsync(intake, readers, head, token), token);
 
         try
         {
@@ -154,6 +158,7 @@ internal sealed partial class SendPipeline
         if (_fault.Token.IsCancellationRequested)
         {
             // Let every block finish what it is doing before the buffers they dropped are taken back.
+            intake.Complete();
             readers.Complete();
             head.Complete();
             foreach (var output in _outputs)
@@ -161,7 +166,7 @@ internal sealed partial class SendPipeline
                 output.Block!.Complete();
             }
 
-            await Tasks.WhenAllQuietly([producer, readers.Completion, compress?.Completion, tail.Completion, .. _outputs.Select(o => o.Block!.Completion)]).ConfigureAwait(false);
+            await Tasks.WhenAllQuietly([producer, intake.Completion, readers.Completion, compress?.Completion, tail.Completion, .. _outputs.Select(o => o.Block!.Completion)]).ConfigureAwait(false);
             _pool.ReclaimAll();
             _fault.ThrowIfFaulted(CancellationToken.None);
         }
@@ -175,7 +180,7 @@ internal sealed partial class SendPipeline
         EnsureOrdered = true,
     };
 
-    private async Task ProduceAsync(ActionBlock<SourceEntry> readers, ITargetBlock<SendItem> head, CancellationToken token)
+    private async Task ProduceAsync(ITargetBlock<SourceEntry> intake, ActionBlock<FileWork> readers, ITargetBlock<SendItem> head, CancellationToken token)
     {
         try
         {
@@ -194,12 +199,12 @@ internal sealed partial class SendPipeline
                 batch.Add(entry);
                 if (batch.Count == EntryBatchSize)
                 {
-                    await DeclareAsync(batch, readers, head, token).ConfigureAwait(false);
+                    await DeclareAsync(batch, intake, head, token).ConfigureAwait(false);
                 }
             }
 
-            await DeclareAsync(batch, readers, head, token).ConfigureAwait(false);
-            readers.Complete();
+            await DeclareAsync(batch, intake, head, token).ConfigureAwait(false);
+            intake.Complete();
             await readers.Completion.ConfigureAwait(false);
             var end = new TransferEnd { Files = _files, Directories = _directories, Bytes = _bytes, Incomplete = _sources.Incomplete };
             await SendAsync(head, new ControlItem(end), token).ConfigureAwait(false);
@@ -212,7 +217,7 @@ internal sealed partial class SendPipeline
         }
     }
 
-    private async Task DeclareAsync(List<SourceEntry> batch, ActionBlock<SourceEntry> readers, ITargetBlock<SendItem> head, CancellationToken token)
+    private async Task DeclareAsync(List<SourceEntry> batch, ITargetBlock<SourceEntry> intake, ITargetBlock<SendItem> head, CancellationToken token)
     {
         if (batch.Count == 0)
         {
@@ -242,7 +247,7 @@ internal sealed partial class SendPipeline
                 continue;
             }
 
-            if (!await readers.SendAsync(entry, token).ConfigureAwait(false))
+            if (!await intake.SendAsync(entry, token).ConfigureAwait(false))
             {
                 throw new OperationCanceledException(token);
             }

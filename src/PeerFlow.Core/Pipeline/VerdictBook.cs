@@ -13,6 +13,9 @@ internal sealed class VerdictBook
     private readonly Dictionary<uint, EntryVerdict> _verdicts = [];
     private readonly List<(uint Id, TaskCompletionSource<EntryVerdict?> Waiter)> _waiting = [];
     private long _upTo = -1;
+
+    // Batches whose unlisted files are not simply "send": (first id, last id, verdict), oldest first.
+    private readonly List<(long From, uint UpTo, VerdictKind Others)> _others = [];
     private Exception? _failed;
 
     /// <summary>Records one answer; verdicts must be for ids after the previous answer and up to its <see cref="EntryVerdicts.UpTo"/>.</summary>
@@ -24,6 +27,16 @@ internal sealed class VerdictBook
             if (message.UpTo <= _upTo)
             {
                 throw new ProtocolException($"verdicts up to entry {message.UpTo} arrived after verdicts up to {_upTo}");
+            }
+
+            if (message.Others is not (VerdictKind.Send or VerdictKind.Have))
+            {
+                throw new ProtocolException($"unlisted files of a batch may only be sent or already there, not {message.Others}");
+            }
+
+            if (message.Others != VerdictKind.Send)
+            {
+                _others.Add((_upTo + 1, message.UpTo, message.Others));
             }
 
             foreach (var verdict in message.Verdicts ?? [])
@@ -95,5 +108,19 @@ internal sealed class VerdictBook
         }
     }
 
-    private EntryVerdict? TakeLocked(uint id) => _verdicts.Remove(id, out var verdict) ? verdict : null;
+    private EntryVerdict? TakeLocked(uint id)
+    {
+        if (_verdicts.Remove(id, out var verdict))
+        {
+            return verdict;
+        }
+
+        // Files are taken in id order: batches before this id are done with.
+        while (_others.Count > 0 && _others[0].UpTo < id)
+        {
+            _others.RemoveAt(0);
+        }
+
+        return _others.Count > 0 && _others[0].From <= id ? new EntryVerdict { Id = id, Kind = _others[0].Others } : null;
+    }
 }

@@ -29,7 +29,8 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
         TransferOffer offer;
         TransferReply reply;
         HashSet<string> capabilities;
-        var (files, directories, bytes) = sources.Measure();
+        // A sync walks its tree once, while the receiver compares: its totals grow as it declares.
+        var (files, directories, bytes) = options.Sync is null ? sources.Measure() : sources.Totals ?? default;
         using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             handshake.CancelAfter(options.HandshakeTimeout);
@@ -89,7 +90,11 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
         state.MoveTo(TransferState.Sending);
         control?.Attach(session);
         session.Start();
-        observer.OnStarted(new TransferStarted(TransferDirection.Send, Convert.ToHexStringLower(offer.TransferId), connection.RemoteEndPoint?.ToString() is { Length: > 0 } remote ? remote : null, offer.Roots, offer.TotalFiles, offer.TotalBytes, Security.TlsLayer.RemoteId(connection)?.Text, 1 + dataStreams.Count));
+        observer.OnStarted(new TransferStarted(TransferDirection.Send, Convert.ToHexStringLower(offer.TransferId), connection.RemoteEndPoint?.ToString() is { Length: > 0 } remote ? remote : null, offer.Roots, offer.TotalFiles, offer.TotalBytes, Security.TlsLayer.RemoteId(connection)?.Text, 1 + dataStreams.Count)
+        {
+            Target = offer.Target,
+            Sync = offer.Sync is not null,
+        });
         using var fault = new PipelineFault(cancellationToken);
         using var ownedPool = options.Pool is null ? new ChunkPool() : null;
         var pool = options.Pool ?? ownedPool!;

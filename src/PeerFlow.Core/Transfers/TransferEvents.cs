@@ -64,7 +64,14 @@ public sealed record TransferStarted(
     long TotalFiles,
     long TotalBytes,
     string? PeerId = null,
-    int Streams = 1);
+    int Streams = 1)
+{
+    /// <summary>Where below the receiver's destination it goes (null: the destination itself).</summary>
+    public string? Target { get; init; }
+
+    /// <summary>A sync: the totals are not known up front (the tree is walked once, as it is compared) and grow in progress reports.</summary>
+    public bool Sync { get; init; }
+}
 
 /// <summary>A snapshot of a running transfer.</summary>
 public sealed record TransferProgress(

@@ -179,7 +179,11 @@ public static class TransferReceiver
             state.MoveTo(TransferState.Receiving);
             control?.Attach(session);
             session.Start();
-            observer.OnStarted(new TransferStarted(TransferDirection.Receive, transferId, connection.RemoteEndPoint?.ToString() is { Length: > 0 } remote ? remote : null, [.. offer.Roots.Select(SafePath.Printable)], offer.TotalFiles, offer.TotalBytes, Security.TlsLayer.RemoteId(connection)?.Text, 1 + extraStreams));
+            observer.OnStarted(new TransferStarted(TransferDirection.Receive, transferId, connection.RemoteEndPoint?.ToString() is { Length: > 0 } remote ? remote : null, [.. offer.Roots.Select(SafePath.Printable)], offer.TotalFiles, offer.TotalBytes, Security.TlsLayer.RemoteId(connection)?.Text, 1 + extraStreams)
+            {
+                Target = offer.Target is null ? null : SafePath.Printable(offer.Target),
+                Sync = sync is not null,
+            });
 
             using var fault = new PipelineFault(cancellationToken);
             using var ownedPool = options.Pool is null ? new ChunkPool() : null;

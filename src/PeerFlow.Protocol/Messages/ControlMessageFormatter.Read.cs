@@ -532,6 +532,11 @@ internal sealed partial class ControlMessageFormatter
         }
 
         m.Verdicts = verdicts;
+        if (body.Next())
+        {
+            m.Others = (VerdictKind)reader.ReadByte();
+        }
+
         return m;
     }
 

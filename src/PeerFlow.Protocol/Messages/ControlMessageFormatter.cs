@@ -131,9 +131,10 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 break;
             case EntryVerdicts m:
                 writer.Write(14);
-                writer.WriteArrayHeader(2);
+                writer.WriteArrayHeader(3);
                 writer.Write(m.UpTo);
                 WriteVerdicts(ref writer, m.Verdicts);
+                writer.Write((byte)m.Others);
                 break;
             case JoinStream m:
                 writer.Write(15);

@@ -5,7 +5,7 @@ namespace PeerFlow.Protocol.Messages;
 /// <summary>
 /// The receiver's answer to one <see cref="EntryBatch"/> when it announced verdicts in its
 /// <see cref="TransferReply"/>: which files it wants, already has, or holds a verified prefix of. Files of the batch
-/// that are not listed are wanted in full. The sender sends no data for a batch's files before its verdicts arrive.
+/// that are not listed get <see cref="Others"/> (wanted in full unless it says otherwise). The sender sends no data for a batch's files before its verdicts arrive.
 /// </summary>
 [MessagePackObject]
 public sealed class EntryVerdicts : ControlMessage
@@ -16,6 +16,13 @@ public sealed class EntryVerdicts : ControlMessage
 
     [Key(1)]
     public EntryVerdict[] Verdicts { get; set; } = [];
+
+    /// <summary>
+    /// What the batch's files that are not listed get: <see cref="VerdictKind.Send"/> (the default), or, in a sync,
+    /// <see cref="VerdictKind.Have"/>, so that a tree that has not changed is answered with almost nothing.
+    /// </summary>
+    [Key(2)]
+    public VerdictKind Others { get; set; }
 }
 
 /// <summary>What the receiver wants of one file.</summary>

@@ -36,6 +36,7 @@ internal static class SendCommand
             var address = CommonOptions.Pick(result, to, file?.To) ?? throw new UsageException("where to send is missing: --to HOST:PORT (or send.to in --config)");
             var (endPoint, target) = EndPointParser.ParseWithPath(address, "--to");
             var sources = Sources(result.GetValue(paths)!, CommonOptions.Switch(result, links, file?.Links), common.Filter(result));
+            var measuring = Task.Run(sources.Measure, ct);
             var retries = CommonOptions.Pick(result, reconnects, file?.Reconnects);
             if (retries is < 0 or > 1000)
             {
@@ -45,7 +46,7 @@ internal static class SendCommand
             var options = common.SendOptions(result, retries, target);
             var transport = common.ResolveTransport(result, "tcp");
             var connect = Connector(result, common, renderer, transport, endPoint, CommonOptions.Pick(result, peer, file?.Peer), identity);
-            sources.Measure();
+            await measuring.ConfigureAwait(false);
             using var control = new TransferControl();
             using var keys = KeyControls.Start(control, renderer);
             var outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(connect, sources, options, observer, ct, control)).ConfigureAwait(false);

@@ -72,6 +72,8 @@ internal static class SyncCommand
                 throw new UsageException(ex.Message);
             }
 
+            // Walked on the other core while the transport loads and the connection is made; compared as it is walked.
+            sources.StartWalking();
             if (options.Sync!.Delete && !Directory.EnumerateFileSystemEntries(full).Any())
             {
                 renderer.Warning($"'{path}' is empty: the receiver will not delete anything (an unmounted disk looks like this)");
@@ -80,7 +82,6 @@ internal static class SyncCommand
             renderer.ShowSyncChanges = options.Sync.DryRun || result.GetValue(common.Verbose);
             var transport = common.ResolveTransport(result, "tcp");
             var connect = SendCommand.Connector(result, common, renderer, transport, endPoint, CommonOptions.Pick(result, peer, send?.Peer), identity);
-            sources.Measure();
             using var control = new TransferControl();
             using var keys = KeyControls.Start(control, renderer);
             var outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(connect, sources, options, observer, ct, control)).ConfigureAwait(false);
