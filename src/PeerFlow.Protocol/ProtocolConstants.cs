@@ -51,6 +51,9 @@ public static class ProtocolConstants
     /// <summary>Capability: a transfer may spread its data frames over extra data streams (<c>JoinStream</c>).</summary>
     public const string CapabilityStreams = "streams";
 
+    /// <summary>Capability: control frames may be LZ4-compressed (the sender compresses its long entry batches).</summary>
+    public const string CapabilityLz4Control = "lz4-control";
+
     /// <summary>Capability: sync transfers (<c>TransferOffer.Sync</c>): verdicts on every file, updates, deletions, dry runs.</summary>
     public const string CapabilitySync = "sync";
 

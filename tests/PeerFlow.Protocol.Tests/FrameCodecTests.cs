@@ -114,7 +114,7 @@ public sealed class FrameCodecTests
 
     [TestCase((byte)0, (byte)0, (ushort)0, TestName = "unknown type 0")]
     [TestCase((byte)3, (byte)0, (ushort)0, TestName = "unknown type 3")]
-    [TestCase((byte)1, (byte)1, (ushort)0, TestName = "control frame with flags")]
+    [TestCase((byte)1, (byte)2, (ushort)0, TestName = "control frame with unknown flag")]
     [TestCase((byte)2, (byte)0x80, (ushort)0, TestName = "data frame with unknown flag")]
     [TestCase((byte)1, (byte)0, (ushort)1, TestName = "reserved bits set")]
     public void MalformedHeader_IsRejected(byte type, byte flags, ushort reserved)
@@ -123,6 +123,54 @@ public sealed class FrameCodecTests
         BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(2), reserved);
         var buffer = new ReadOnlySequence<byte>([.. header, .. new byte[64]]);
         Assert.Throws<ProtocolException>(() => FrameReader.TryParse(ref buffer, out _));
+    }
+
+    [Test]
+    public void CompressedControlFrame_RoundTrips_AndIsSmaller()
+    {
+        var batch = new EntryBatch { Entries = [.. Enumerable.Range(0, 256).Select(i => new EntryInfo { Id = (uint)i, Path = $"photos/2024/d{i / 16:D3}/img{i:D5}.jpg", Size = 4096, ModifiedUnixNanoseconds = 1_700_000_000_000_000_000, Mode = 420 })] };
+        var plain = new ArrayBufferWriter<byte>();
+        FrameWriter.WriteControl(plain, batch);
+        var compressed = new ArrayBufferWriter<byte>();
+        FrameWriter.WriteControl(compressed, batch, compress: true);
+        Assert.That(compressed.WrittenCount, Is.LessThan(plain.WrittenCount / 2));
+
+        var buffer = new ReadOnlySequence<byte>(compressed.WrittenMemory);
+        Assert.That(FrameReader.TryParse(ref buffer, out var frame), Is.True);
+        Assert.That(frame.IsCompressed, Is.True);
+        var decoded = (EntryBatch)ControlMessageSerializer.Deserialize(frame);
+        Assert.That(decoded.Entries.Select(e => e.Path), Is.EqualTo(batch.Entries.Select(e => e.Path)));
+    }
+
+    [Test]
+    public void ShortControlMessages_AreNeverCompressed()
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        FrameWriter.WriteControl(writer, new Heartbeat(), compress: true);
+        var buffer = new ReadOnlySequence<byte>(writer.WrittenMemory);
+        Assert.That(FrameReader.TryParse(ref buffer, out var frame) && !frame.IsCompressed, Is.True);
+    }
+
+    [TestCase(0u, TestName = "declared length 0")]
+    [TestCase((uint)ProtocolConstants.MaxControlPayload + 1, TestName = "declared length over the limit")]
+    [TestCase(5000u, TestName = "declared length that is not what it decodes to")]
+    [TestCase(1u, TestName = "corrupt block")]
+    public void CompressedControlFrame_ThatDoesNotDecode_IsAProtocolError(uint declared)
+    {
+        var batch = new EntryBatch { Entries = [.. Enumerable.Range(0, 64).Select(i => new EntryInfo { Id = (uint)i, Path = $"a/b/c/file{i:D4}.txt" })] };
+        var writer = new ArrayBufferWriter<byte>();
+        FrameWriter.WriteControl(writer, batch, compress: true);
+        var bytes = writer.WrittenSpan.ToArray();
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(ProtocolConstants.FrameHeaderLength), declared);
+        if (declared == 1)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(ProtocolConstants.FrameHeaderLength), 9999);
+            bytes.AsSpan(ProtocolConstants.FrameHeaderLength + 4).Fill(0xFF);
+        }
+
+        var buffer = new ReadOnlySequence<byte>(bytes);
+        Assert.That(FrameReader.TryParse(ref buffer, out var frame), Is.True);
+        Assert.Throws<ProtocolException>(() => ControlMessageSerializer.Deserialize(frame));
     }
 
     [Test]

@@ -161,7 +161,7 @@ internal sealed class ReceivePipeline
     {
         if (frame.Type != FrameType.Data)
         {
-            return ControlMessageSerializer.Deserialize(frame.Payload) is Heartbeat
+            return ControlMessageSerializer.Deserialize(frame) is Heartbeat
                 ? ValueTask.FromResult(true)
                 : throw new ProtocolException("a data stream carries only data frames and heartbeats");
         }
@@ -219,7 +219,7 @@ internal sealed class ReceivePipeline
         }
         else
         {
-            var message = ControlMessageSerializer.Deserialize(frame.Payload);
+            var message = ControlMessageSerializer.Deserialize(frame);
             switch (message)
             {
                 case EntryBatch or FileEnd or FileAbort or BlockCopy:

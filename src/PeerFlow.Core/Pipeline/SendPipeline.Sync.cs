@@ -19,6 +19,9 @@ internal sealed partial class SendPipeline
     private long _syncFilesUpdated;
     private long _syncBytesUpdated;
 
+    /// <summary>The receiver takes LZ4-compressed control frames: entry batches (most of a no-op sync's traffic) go compressed.</summary>
+    public bool CompressControl { get; init; }
+
     /// <summary>The sync this pipeline runs (as offered); null for a plain transfer.</summary>
     public SyncRequest? Sync { get; init; }
 

@@ -336,7 +336,7 @@ internal sealed partial class SendPipeline
 
                     break;
                 case ControlItem control:
-                    FrameWriter.WriteControl(output, control.Message);
+                    FrameWriter.WriteControl(output, control.Message, CompressControl && control.Message is EntryBatch);
                     stream.Unflushed += 64;
                     if (control.Completes is { } file)
                     {

@@ -152,7 +152,7 @@ public sealed class FrameConnection
                     throw new ProtocolException($"expected a control frame, got a {frame.Type} frame");
                 }
 
-                var message = ControlMessageSerializer.Deserialize(frame.Payload);
+                var message = ControlMessageSerializer.Deserialize(frame);
                 Input.AdvanceTo(buffer.Start);
                 return message switch
                 {

@@ -105,6 +105,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
             PeerTakesLinks = capabilities.Contains(ProtocolConstants.CapabilitySymlinks),
             Sync = offer.Sync,
             Signatures = signatures,
+            CompressControl = capabilities.Contains(ProtocolConstants.CapabilityLz4Control),
         };
         using var reporting = new CancellationTokenSource();
         var reporter = progress.ReportAsync(observer, options.ProgressInterval, reporting.Token);

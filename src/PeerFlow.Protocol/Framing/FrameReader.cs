@@ -66,12 +66,12 @@ public static class FrameReader
         switch (type)
         {
             case FrameType.Control:
-                if (flags != FrameFlags.None)
+                if ((flags & ~FrameFlags.Lz4) != 0)
                 {
                     throw new ProtocolException($"control frame has unknown flags 0x{(byte)flags:x2}");
                 }
 
-                if (length == 0 || length > ProtocolConstants.MaxControlPayload)
+                if (length == 0 || length > ProtocolConstants.MaxControlPayload || (flags == FrameFlags.Lz4 && length <= 4))
                 {
                     throw new ProtocolException($"control frame length {length} is outside 1..{ProtocolConstants.MaxControlPayload}");
                 }

@@ -16,6 +16,9 @@ public enum FrameFlags : byte
 {
     None = 0,
 
-    /// <summary>Data frame: the chunk is one LZ4 block (raw block format, no frame header).</summary>
+    /// <summary>
+    /// Data frame: the chunk is one LZ4 block (raw block format, no frame header). Control frame (capability
+    /// <c>lz4-control</c>): the payload is the message's length (u32, big-endian) and its bytes as one LZ4 block.
+    /// </summary>
     Lz4 = 1,
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 
 using MessagePack;
 using MessagePack.Formatters;
@@ -22,6 +23,39 @@ public static class ControlMessageSerializer
         var writer = new MessagePackWriter(output);
         ControlMessageFormatter.Instance.Serialize(ref writer, message, Options);
         writer.Flush();
+    }
+
+    /// <summary>Decodes the control message of <paramref name="frame"/>, decompressing it first when it is LZ4-compressed.</summary>
+    /// <exception cref="ProtocolException">The payload is not a valid (compressed) control message.</exception>
+    public static ControlMessage Deserialize(in Framing.Frame frame)
+    {
+        if (!frame.IsCompressed)
+        {
+            return Deserialize(frame.Payload);
+        }
+
+        var payload = frame.Payload.IsSingleSegment ? frame.Payload.FirstSpan : frame.Payload.ToArray();
+        var length = BinaryPrimitives.ReadUInt32BigEndian(payload);
+        if (length == 0 || length > ProtocolConstants.MaxControlPayload)
+        {
+            throw new ProtocolException($"compressed control message of {length} bytes, outside 1..{ProtocolConstants.MaxControlPayload}");
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+        try
+        {
+            var decoded = K4os.Compression.LZ4.LZ4Codec.Decode(payload[4..], buffer.AsSpan(0, (int)length));
+            if (decoded != length)
+            {
+                throw new ProtocolException($"compressed control message does not decode to its {length} bytes");
+            }
+
+            return Deserialize(new ReadOnlySequence<byte>(buffer, 0, (int)length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Decodes one control message.</summary>

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# peerflow sync against rsync (daemon, rsync://) in the same run, over a veth pair between two network namespaces
+# (no shaping: the link counters give the exact bytes each tool put on the wire, both directions, headers included).
+#   1. no-op sync of the small set (20,000 files x 4 KiB): both replicas already identical;
+#   2. the same after 1 % of the files (200) got new content (same size, new time): changed bytes vs bytes on the wire;
+#   3. delta: a 1 GiB file synced, then 1 MiB overwritten in the middle; then 100 bytes inserted near the start.
+# PeerFlow runs with its defaults (TLS 1.3, LZ4 auto, delta for changed files) and with --insecure (plaintext, as
+# rsync's daemon protocol is). Every run is checked against its source afterwards. Needs root (ip netns), rsync and
+# the datasets of ../shared/bench/make-data.sh.
+#
+#   bash bench/sync.sh                 # RUNS=5; DATA=/dev/shm/src; WORK=/dev/shm/pf-sync
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+DATA=${DATA:-/dev/shm/src}
+WORK=${WORK:-/dev/shm/pf-sync}
+OUT=bench/out/sync-$(date -u +%Y%m%d-%H%M%S)
+mkdir -p "$OUT"
+[ -f bench/out/peerflow/peerflow.dll ] || bash bench/publish.sh >/dev/null
+PF="dotnet $PWD/bench/out/peerflow/peerflow.dll"
+export PEERFLOW_HOME=$OUT/home
+ROWS=$OUT/rows.tsv
+: > "$ROWS"
+A=pf-sync-a B=pf-sync-b HOST=10.214.0.2
+
+cleanup() {
+  [ -n "${RECEIVERS:-}" ] && kill $RECEIVERS 2>/dev/null || true
+  [ -f "$OUT/rsyncd.pid" ] && kill "$(cat "$OUT/rsyncd.pid")" 2>/dev/null || true
+  ip netns del $A 2>/dev/null || true
+  ip netns del $B 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+cleanup
+ip netns add $A
+ip netns add $B
+ip link add $A-0 type veth peer name $B-0
+ip link set $A-0 netns $A
+ip link set $B-0 netns $B
+ip -n $A addr add 10.214.0.1/24 dev $A-0
+ip -n $B addr add $HOST/24 dev $B-0
+for ns in $A $B; do ip -n $ns link set lo up; ip -n $ns link set $ns-0 up; done
+
+wire() { ip netns exec $A sh -c "echo \$(( \$(cat /sys/class/net/$A-0/statistics/tx_bytes) + \$(cat /sys/class/net/$A-0/statistics/rx_bytes) ))"; }
+
+mkdir -p "$WORK/pf" "$WORK/pf-insecure" "$WORK/rsync" "$WORK/src"
+cp -a "$DATA/small" "$WORK/src/small"
+mkdir -p "$WORK/src/delta"
+head -c 1073741824 "$DATA/big/big.bin" > "$WORK/src/delta/file.bin"
+
+# Receivers in B: PeerFlow with TLS (trusting the sender's home, as on one machine), PeerFlow plaintext, rsyncd.
+ip netns exec $B $PF receive --listen $HOST:47700 --dest "$WORK/pf" > "$OUT/receiver.log" 2>&1 &
+RECEIVERS="$!"
+ip netns exec $B $PF receive --listen $HOST:47701 --dest "$WORK/pf-insecure" --insecure > "$OUT/receiver-insecure.log" 2>&1 &
+RECEIVERS="$RECEIVERS $!"
+cat > "$OUT/rsyncd.conf" <<EOF
+use chroot = no
+uid = root
+gid = root
+pid file = $OUT/rsyncd.pid
+log file = $OUT/rsyncd.log
+[bench]
+  path = $WORK/rsync
+  read only = no
+EOF
+ip netns exec $B rsync --daemon --config="$OUT/rsyncd.conf" --address=$HOST --port=47702
+for _ in $(seq 100); do grep -q "listening on" "$OUT/receiver.log" "$OUT/receiver-insecure.log" 2>/dev/null && [ "$(grep -l "listening on" "$OUT"/receiver*.log | wc -l)" = 2 ] && break; sleep 0.1; done
+
+# One measured command in A: prints "seconds wire-bytes".
+measure() {
+  local before after start end
+  before=$(wire)
+  start=$(date +%s.%N)
+  ip netns exec $A "$@" > "$OUT/last.log" 2>&1 || { cat "$OUT/last.log" >&2; exit 1; }
+  end=$(date +%s.%N)
+  after=$(wire)
+  echo "$(echo "$end - $start" | bc -l) $((after - before))"
+}
+
+pf_sync() { measure $PF sync "$WORK/src/$1" --to "$HOST:47700/$1"; }
+pf_sync_insecure() { measure $PF sync "$WORK/src/$1" --to "$HOST:47701/$1" --insecure; }
+rsync_sync() { measure rsync -a "$WORK/src/$1" "rsync://$HOST:47702/bench/"; }
+
+check() { # set
+  for replica in pf/$1 pf-insecure/$1 rsync/$1; do
+    diff -r "$WORK/src/$1" "$WORK/$replica" > /dev/null || { echo "$replica differs from its source" >&2; exit 1; }
+  done
+}
+
+record() { # scenario tool changed-bytes "seconds wire"
+  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" | tee -a "$ROWS"
+}
+
+# Initial copies (not measured), then the no-op re-syncs.
+for set in small delta; do pf_sync $set > /dev/null; pf_sync_insecure $set > /dev/null; rsync_sync $set > /dev/null; done
+check small
+echo "== no-op sync, small (20,000 files) =="
+for _ in $(seq "$RUNS"); do
+  record noop-small rsync 0 "$(rsync_sync small)"
+  record noop-small peerflow 0 "$(pf_sync small)"
+  record noop-small peerflow-insecure 0 "$(pf_sync_insecure small)"
+done
+
+echo "== 1 % of the small files changed (200 x 4 KiB of new content) =="
+for run in $(seq "$RUNS"); do
+  python3 - "$WORK/src/small" "$run" <<'PY'
+import os, random, sys
+root, run = sys.argv[1], int(sys.argv[2])
+files = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
+rng = random.Random(run)
+for path in rng.sample(files, len(files) // 100):
+    size = os.path.getsize(path)
+    with open(path, "wb") as f:
+        f.write(rng.randbytes(size))
+PY
+  changed=$((200 * 4096))
+  record change-1pct-small rsync $changed "$(rsync_sync small)"
+  record change-1pct-small peerflow $changed "$(pf_sync small)"
+  record change-1pct-small peerflow-insecure $changed "$(pf_sync_insecure small)"
+  check small
+done
+
+echo "== delta: 1 GiB file, 1 MiB overwritten in the middle; then 100 bytes inserted near the start =="
+for run in $(seq "$RUNS"); do
+  dd if=/dev/urandom of="$WORK/src/delta/file.bin" bs=1M count=1 seek=$((500 + run)) conv=notrunc status=none
+  record delta-1mib-middle rsync 1048576 "$(rsync_sync delta)"
+  record delta-1mib-middle peerflow 1048576 "$(pf_sync delta)"
+  record delta-1mib-middle peerflow-insecure 1048576 "$(pf_sync_insecure delta)"
+  check delta
+  python3 - "$WORK/src/delta/file.bin" "$run" <<'PY'
+import os, random, sys
+path, run = sys.argv[1], int(sys.argv[2])
+with open(path, "rb") as f:
+    data = f.read()
+insert = random.Random(run).randbytes(100)
+with open(path + ".new", "wb") as f:
+    f.write(data[:4096 * run] + insert + data[4096 * run:])
+os.replace(path + ".new", path)
+PY
+  record delta-insert-100b rsync 100 "$(rsync_sync delta)"
+  record delta-insert-100b peerflow 100 "$(pf_sync delta)"
+  record delta-insert-100b peerflow-insecure 100 "$(pf_sync_insecure delta)"
+  check delta
+done
+
+echo
+echo "== medians (seconds; bytes on the wire both ways; ratio to rsync in the same run) =="
+python3 - "$ROWS" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    scenario, tool, changed, measured = line.rstrip("\n").split("\t")
+    seconds, wire = measured.split()
+    rows.setdefault((scenario, tool), []).append((float(seconds), int(wire), int(changed)))
+scenarios = list(dict.fromkeys(s for s, _ in rows))
+size = {"delta-1mib-middle": 1 << 30, "delta-insert-100b": 1 << 30}
+print(f"{'scenario':<20} {'tool':<18} {'time':>8} {'x rsync':>8} {'wire':>14} {'x changed':>10} {'% of file':>10}")
+for scenario in scenarios:
+    ref = statistics.median(s for s, _, _ in rows[(scenario, "rsync")])
+    for tool in ("rsync", "peerflow", "peerflow-insecure"):
+        runs = rows[(scenario, tool)]
+        seconds = statistics.median(s for s, _, _ in runs)
+        wire = statistics.median(w for _, w, _ in runs)
+        changed = runs[0][2]
+        of_changed = f"{wire / changed:.2f}" if changed else "-"
+        of_file = f"{100 * wire / size[scenario]:.3f}" if scenario in size else "-"
+        print(f"{scenario:<20} {tool:<18} {seconds:>7.3f}s {seconds / ref:>7.2f}x {int(wire):>14,} {of_changed:>10} {of_file:>10}")
+PY
