@@ -21,36 +21,46 @@ internal sealed partial class SendPipeline
     /// files, so the enumerator declares batches that far ahead of the answers: a sync of a tree that has not changed
     /// costs a stream of batches and verdicts, not a round trip per batch.
     /// </summary>
-    private ITargetBlock<SourceEntry> Intake(ActionBlock<FileWork> readers, CancellationToken token)
+    private ITargetBlock<SourceEntry[]> Intake(ActionBlock<FileWork> readers, CancellationToken token)
     {
         if (_verdicts is null)
         {
-            var direct = new TransformBlock<SourceEntry, FileWork>(entry => new FileWork(entry, null), Options(1, 1, token));
+            var direct = new TransformManyBlock<SourceEntry[], FileWork>(files => files.Select(file => new FileWork(file, null)), Options(1, 1, token));
             direct.LinkTo(readers, new DataflowLinkOptions { PropagateCompletion = true });
             return direct;
         }
 
-        var gate = new TransformManyBlock<SourceEntry, FileWork>(entry => PassAsync(entry, token), Options(1, VerdictWindow, token));
+        var gate = new TransformManyBlock<SourceEntry[], FileWork>(files => PassAsync(files, token), Options(1, VerdictWindow / EntryBatchSize, token));
         gate.LinkTo(readers, new DataflowLinkOptions { PropagateCompletion = true });
         return gate;
     }
 
-    private async Task<IEnumerable<FileWork>> PassAsync(SourceEntry entry, CancellationToken token)
+    /// <summary>One batch's files once its verdicts are in: those to send go on to the readers, the others are done.</summary>
+    private async Task<IEnumerable<FileWork>> PassAsync(SourceEntry[] files, CancellationToken token)
     {
         try
         {
-            var verdict = await _verdicts!.TakeAsync(entry.Id, token).ConfigureAwait(false);
-            if (verdict?.Kind is VerdictKind.Have or VerdictKind.Skip)
+            var last = await _verdicts!.TakeAsync(files[^1].Id, token).ConfigureAwait(false);
+            var work = new List<FileWork>();
+            for (var i = 0; i < files.Length; i++)
             {
-                // Nothing to send, not even the file's end: the receiver counts it as done already.
-                Interlocked.Increment(ref _unchanged);
-                Interlocked.Add(ref _alreadyThere, entry.Size);
-                _progress.Credit(entry.Size);
-                _progress.AddFile();
-                return [];
+                var entry = files[i];
+                var verdict = i == files.Length - 1 ? last : _verdicts.Take(entry.Id);
+                if (verdict?.Kind is VerdictKind.Have or VerdictKind.Skip)
+                {
+                    // Nothing to send, not even the file's end: the receiver counts it as done already.
+                    Interlocked.Increment(ref _unchanged);
+                    Interlocked.Add(ref _alreadyThere, entry.Size);
+                    _progress.Credit(entry.Size);
+                    _progress.AddFile();
+                }
+                else if (!RecordSyncChange(entry, verdict))
+                {
+                    work.Add(new FileWork(entry, verdict));
+                }
             }
 
-            return RecordSyncChange(entry, verdict) ? [] : [new FileWork(entry, verdict)];
+            return work;
         }
         catch (Exception ex)
         {

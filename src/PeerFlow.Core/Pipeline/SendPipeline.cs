@@ -180,7 +180,7 @@ internal sealed partial class SendPipeline
         EnsureOrdered = true,
     };
 
-    private async Task ProduceAsync(ITargetBlock<SourceEntry> intake, ActionBlock<FileWork> readers, ITargetBlock<SendItem> head, CancellationToken token)
+    private async Task ProduceAsync(ITargetBlock<SourceEntry[]> intake, ActionBlock<FileWork> readers, ITargetBlock<SendItem> head, CancellationToken token)
     {
         try
         {
@@ -217,7 +217,7 @@ internal sealed partial class SendPipeline
         }
     }
 
-    private async Task DeclareAsync(List<SourceEntry> batch, ITargetBlock<SourceEntry> intake, ITargetBlock<SendItem> head, CancellationToken token)
+    private async Task DeclareAsync(List<SourceEntry> batch, ITargetBlock<SourceEntry[]> intake, ITargetBlock<SendItem> head, CancellationToken token)
     {
         if (batch.Count == 0)
         {
@@ -232,25 +232,28 @@ internal sealed partial class SendPipeline
 
         // The declaration is inside the ordered pipeline before any reader sees these files.
         await SendAsync(head, new ControlItem(new EntryBatch { Entries = infos }), token).ConfigureAwait(false);
+        var files = new List<SourceEntry>(batch.Count);
         foreach (var entry in batch)
         {
             if (entry.Kind == EntryKind.Directory)
             {
                 _directories++;
-                continue;
             }
-
-            if (entry.Kind == EntryKind.Symlink)
+            else if (entry.Kind == EntryKind.Symlink)
             {
                 // Declared, nothing to read: the receiver creates it (or refuses to) from the declaration alone.
                 Links++;
-                continue;
             }
-
-            if (!await intake.SendAsync(entry, token).ConfigureAwait(false))
+            else
             {
-                throw new OperationCanceledException(token);
+                files.Add(entry);
             }
+        }
+
+        // A batch's files go on together: with verdicts they wait for the batch's answer once, not one by one.
+        if (files.Count > 0 && !await intake.SendAsync([.. files], token).ConfigureAwait(false))
+        {
+            throw new OperationCanceledException(token);
         }
 
         batch.Clear();

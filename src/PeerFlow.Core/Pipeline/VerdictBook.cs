@@ -91,6 +91,15 @@ internal sealed class VerdictBook
         return new ValueTask<EntryVerdict?>(waiter.Task.WaitAsync(cancellationToken));
     }
 
+    /// <summary>The verdict on file <paramref name="id"/>, whose batch has been answered (a later file's verdict was taken).</summary>
+    public EntryVerdict? Take(uint id)
+    {
+        lock (_lock)
+        {
+            return id <= _upTo ? TakeLocked(id) : throw new InvalidOperationException($"the verdict on entry {id} has not arrived");
+        }
+    }
+
     /// <summary>No more answers will come: every waiter fails with <paramref name="error"/>.</summary>
     public void Fail(Exception error)
     {
