@@ -137,6 +137,32 @@ public sealed class DeltaTests : FileSystemTest
         Assert.That(Delta(basis, []).Rebuilt, Is.Empty);
     }
 
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(31)]
+    [TestCase(32)]
+    [TestCase(33)]
+    [TestCase(2048)]
+    [TestCase(65_539)]
+    public void WeakChecksum_IsTheDefinition_AndRollsToTheNextWindowsValue(int length)
+    {
+        var data = Random(length + 1, length);
+        uint a = 0, b = 0;
+        for (var i = 0; i < length; i++)
+        {
+            a += data[i];
+            b += (uint)(length - i) * data[i];
+        }
+
+        var weak = RollingChecksum.Of(data.AsSpan(0, length));
+        Assert.That(weak.Value, Is.EqualTo((a & 0xFFFF) | (b << 16)));
+        if (length > 0)
+        {
+            weak.Roll(data[0], data[length]);
+            Assert.That(weak.Value, Is.EqualTo(RollingChecksum.Of(data.AsSpan(1, length)).Value));
+        }
+    }
+
     [TestCase(0L, 2048)]
     [TestCase(1L << 20, 2048)]
     [TestCase(1L << 30, 32768)]
