@@ -3,6 +3,7 @@
 # (no shaping: the link counters give the exact bytes each tool put on the wire, both directions, headers included).
 #   1. no-op sync of the small set (20,000 files x 4 KiB): both replicas already identical;
 #   2. the same after 1 % of the files (200) got new content (same size, new time): changed bytes vs bytes on the wire;
+#      and on the mixed set (2,000 files, 1 GiB): 1 % of its files (20) rewritten with new random bytes;
 #   3. delta: a 1 GiB file synced, then 1 MiB overwritten in the middle; then 100 bytes inserted near the start.
 # PeerFlow runs with its defaults (TLS 1.3, LZ4 auto, delta for changed files) and with --insecure (plaintext, as
 # rsync's daemon protocol is). Every run is checked against its source afterwards. Needs root (ip netns), rsync and
@@ -45,8 +46,7 @@ wire() { ip netns exec $A sh -c "echo \$(( \$(cat /sys/class/net/$A-0/statistics
 
 mkdir -p "$WORK/pf" "$WORK/pf-insecure" "$WORK/rsync" "$WORK/src"
 cp -a "$DATA/small" "$WORK/src/small"
-mkdir -p "$WORK/src/delta"
-head -c 1073741824 "$DATA/big/big.bin" > "$WORK/src/delta/file.bin"
+cp -a "$DATA/mixed" "$WORK/src/mixed"
 
 # Receivers in B: PeerFlow with TLS (trusting the sender's home, as on one machine), PeerFlow plaintext, rsyncd.
 ip netns exec $B $PF receive --listen $HOST:47700 --dest "$WORK/pf" > "$OUT/receiver.log" 2>&1 &
@@ -92,7 +92,7 @@ record() { # scenario tool changed-bytes "seconds wire"
 }
 
 # Initial copies (not measured), then the no-op re-syncs.
-for set in small delta; do pf_sync $set > /dev/null; pf_sync_insecure $set > /dev/null; rsync_sync $set > /dev/null; done
+for set in small mixed; do pf_sync $set > /dev/null; pf_sync_insecure $set > /dev/null; rsync_sync $set > /dev/null; done
 check small
 echo "== no-op sync, small (20,000 files) =="
 for _ in $(seq "$RUNS"); do
@@ -120,6 +120,35 @@ PY
   check small
 done
 
+echo "== 1 % of the mixed files changed (20 files rewritten with new random bytes) =="
+check mixed
+for run in $(seq "$RUNS"); do
+  changed=$(python3 - "$WORK/src/mixed" "$run" <<'PY'
+import os, random, sys
+root, run = sys.argv[1], int(sys.argv[2])
+files = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
+rng = random.Random(1000 + run)
+total = 0
+for path in rng.sample(files, len(files) // 100):
+    size = os.path.getsize(path)
+    with open(path, "wb") as f:
+        f.write(os.urandom(size))
+    total += size
+print(total)
+PY
+)
+  record change-1pct-mixed rsync "$changed" "$(rsync_sync mixed)"
+  record change-1pct-mixed peerflow "$changed" "$(pf_sync mixed)"
+  record change-1pct-mixed peerflow-insecure "$changed" "$(pf_sync_insecure mixed)"
+  check mixed
+done
+
+# Room for the next part (tmpfs is memory): the mixed copies go.
+rm -rf "$WORK/src/mixed" "$WORK/pf/mixed" "$WORK/pf-insecure/mixed" "$WORK/rsync/mixed"
+mkdir -p "$WORK/src/delta"
+head -c 1073741824 "$DATA/big/big.bin" > "$WORK/src/delta/file.bin"
+pf_sync delta > /dev/null; pf_sync_insecure delta > /dev/null; rsync_sync delta > /dev/null
+
 echo "== delta: 1 GiB file, 1 MiB overwritten in the middle; then 100 bytes inserted near the start =="
 for run in $(seq "$RUNS"); do
   dd if=/dev/urandom of="$WORK/src/delta/file.bin" bs=1M count=1 seek=$((500 + run)) conv=notrunc status=none
@@ -127,16 +156,10 @@ for run in $(seq "$RUNS"); do
   record delta-1mib-middle peerflow 1048576 "$(pf_sync delta)"
   record delta-1mib-middle peerflow-insecure 1048576 "$(pf_sync_insecure delta)"
   check delta
-  python3 - "$WORK/src/delta/file.bin" "$run" <<'PY'
-import os, random, sys
-path, run = sys.argv[1], int(sys.argv[2])
-with open(path, "rb") as f:
-    data = f.read()
-insert = random.Random(run).randbytes(100)
-with open(path + ".new", "wb") as f:
-    f.write(data[:4096 * run] + insert + data[4096 * run:])
-os.replace(path + ".new", path)
-PY
+  # 100 new bytes at 4 KiB x run, streamed (the file does not fit in memory twice beside the replicas).
+  f="$WORK/src/delta/file.bin"
+  { head -c $((4096 * run)) "$f"; head -c 100 /dev/urandom; tail -c +$((4096 * run + 1)) "$f"; } > "$f.new"
+  mv "$f.new" "$f"
   record delta-insert-100b rsync 100 "$(rsync_sync delta)"
   record delta-insert-100b peerflow 100 "$(pf_sync delta)"
   record delta-insert-100b peerflow-insecure 100 "$(pf_sync_insecure delta)"
@@ -161,8 +184,8 @@ for scenario in scenarios:
         runs = rows[(scenario, tool)]
         seconds = statistics.median(s for s, _, _ in runs)
         wire = statistics.median(w for _, w, _ in runs)
-        changed = runs[0][2]
-        of_changed = f"{wire / changed:.2f}" if changed else "-"
+        changed = statistics.median(c for _, _, c in runs)
+        of_changed = f"{statistics.median(w / c for _, w, c in runs):.2f}" if changed else "-"
         of_file = f"{100 * wire / size[scenario]:.3f}" if scenario in size else "-"
         print(f"{scenario:<20} {tool:<18} {seconds:>7.3f}s {seconds / ref:>7.2f}x {int(wire):>14,} {of_changed:>10} {of_file:>10}")
 PY
