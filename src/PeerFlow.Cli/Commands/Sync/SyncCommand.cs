@@ -29,7 +29,10 @@ internal static class SyncCommand
         var reconnects = new Option<int>("--reconnects") { Description = "How many times in a row to reconnect after the connection is lost", DefaultValueFactory = _ => 5 };
         var peer = new Option<string?>("--peer") { Description = "The receiver's peer ID; the sync is refused if it presents another" };
         var links = new Option<bool>("--links") { Description = "Sync symbolic links as links (the receiver must allow them); without it they are skipped, and links at the receiver are never deleted" };
-        var command = new Command("sync", "Make a directory on a receiver the same as a local one, sending only what changed") { source, to, checksum, delete, maxDelete, maxDeletePercent, trash, wholeFile, dryRun, reconnects, peer, links };
+        var watch = new Option<bool>("--watch") { Description = "Keep syncing: after changes settle (file-system events) and every --rescan seconds; a receiver that goes away is waited for" };
+        var debounce = new Option<double>("--debounce") { Description = "With --watch: seconds without further changes before a sync starts (at most 10 times that, or 10 s, after the first change)", DefaultValueFactory = _ => 1 };
+        var rescan = new Option<double>("--rescan") { Description = "With --watch: seconds between full syncs that catch what events miss", DefaultValueFactory = _ => 60 };
+        var command = new Command("sync", "Make a directory on a receiver the same as a local one, sending only what changed") { source, to, checksum, delete, maxDelete, maxDeletePercent, trash, wholeFile, dryRun, reconnects, peer, links, watch, debounce, rescan };
         common.AddTo(command);
         command.Options.Add(common.BandwidthLimit);
         command.Options.Add(common.Streams);
@@ -62,34 +65,116 @@ internal static class SyncCommand
                 WholeFile = CommonOptions.Switch(result, wholeFile, file?.WholeFile),
                 DryRun = CommonOptions.Switch(result, dryRun, file?.DryRun),
             });
-            SourceSet sources;
-            try
-            {
-                sources = new SourceSet([full], CommonOptions.Switch(result, links, send?.Links), common.Filter(result)) { SkipStateDirectory = true };
-            }
-            catch (ArgumentException ex)
-            {
-                throw new UsageException(ex.Message);
-            }
-
-            // Walked on the other core while the transport loads and the connection is made; compared as it is walked.
-            sources.StartWalking();
-            if (options.Sync!.Delete && !Directory.EnumerateFileSystemEntries(full).Any())
-            {
-                renderer.Warning($"'{path}' is empty: the receiver will not delete anything (an unmounted disk looks like this)");
-            }
-
-            renderer.ShowSyncChanges = options.Sync.DryRun || result.GetValue(common.Verbose);
+            var include = CommonOptions.Switch(result, links, send?.Links);
+            var filter = common.Filter(result);
+            renderer.ShowSyncChanges = options.Sync!.DryRun || result.GetValue(common.Verbose);
             var transport = common.ResolveTransport(result, "tcp");
             var connect = SendCommand.Connector(result, common, renderer, transport, endPoint, CommonOptions.Pick(result, peer, send?.Peer), identity);
-            using var control = new TransferControl();
-            using var keys = KeyControls.Start(control, renderer);
-            var outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(connect, sources, options, observer, ct, control)).ConfigureAwait(false);
-            renderer.Completed(outcome);
-            return outcome.Success && outcome.Sync?.DeletionRefused is null ? ExitCodes.Success : ExitCodes.TransferFailed;
+
+            async Task<TransferResult> RunOnceAsync(CancellationToken cancellationToken)
+            {
+                SourceSet sources;
+                try
+                {
+                    sources = new SourceSet([full], include, filter) { SkipStateDirectory = true };
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new UsageException(ex.Message);
+                }
+
+                // Walked on the other core while the connection is made; compared as it is walked.
+                sources.StartWalking();
+                if (options.Sync.Delete && !Directory.EnumerateFileSystemEntries(full).Any())
+                {
+                    renderer.Warning($"'{path}' is empty: the receiver will not delete anything (an unmounted disk looks like this)");
+                }
+
+                using var control = new TransferControl();
+                using var keys = KeyControls.Start(control, renderer);
+                var outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(connect, sources, options, observer, cancellationToken, control)).ConfigureAwait(false);
+                renderer.Completed(outcome);
+                return outcome;
+            }
+
+            if (!result.GetValue(watch))
+            {
+                var outcome = await RunOnceAsync(ct).ConfigureAwait(false);
+                return outcome.Success && outcome.Sync?.DeletionRefused is null ? ExitCodes.Success : ExitCodes.TransferFailed;
+            }
+
+            var quiet = Seconds(result.GetValue(debounce), "--debounce", 0.01, 3600);
+            using var watcher = new ChangeWatcher(full, quiet, TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(10).Ticks, quiet.Ticks * 10)), Seconds(result.GetValue(rescan), "--rescan", 1, 7 * 86_400));
+            return await WatchAsync(watcher, RunOnceAsync, renderer, path, ct).ConfigureAwait(false);
         }, token));
         return command;
     }
+
+    /// <summary>
+    /// --watch: syncs, then waits for changes (or the rescan) and syncs again, until stopped. A sync that fails (the
+    /// receiver is unreachable, or went away for longer than the reconnects cover) is tried again with backoff, up to
+    /// a minute apart, without waiting for changes. Stopped while idle: exit 0; while a sync runs: it is cancelled
+    /// (exit 3, through the command runner).
+    /// </summary>
+    private static async Task<int> WatchAsync(ChangeWatcher watcher, Func<CancellationToken, Task<TransferResult>> runOnce, Rendering.Renderer renderer, string path, CancellationToken cancellationToken)
+    {
+        renderer.Note(watcher.Watching
+            ? $"watching '{path}': syncing {watcher.Quiet.TotalSeconds:0.##} s after changes settle, and every {watcher.Rescan.TotalSeconds:0.##} s"
+            : $"syncing '{path}' every {watcher.Rescan.TotalSeconds:0.##} s");
+        if (watcher.TakeProblem() is { } problem)
+        {
+            renderer.Warning(problem);
+        }
+
+        var failures = 0;
+        while (true)
+        {
+            try
+            {
+                await runOnce(cancellationToken).ConfigureAwait(false);
+                failures = 0;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not UsageException)
+            {
+                var delay = TimeSpan.FromSeconds(Math.Min(60, 1 << Math.Min(++failures, 6)));
+                renderer.Note($"sync failed ({CommandRunner.Describe(ex)}); trying again in {delay.TotalSeconds:0} s");
+                if (!await IdleAsync(Task.Delay(delay, cancellationToken)).ConfigureAwait(false))
+                {
+                    return ExitCodes.Success;
+                }
+
+                continue;
+            }
+
+            var wait = watcher.WaitAsync(cancellationToken);
+            if (!await IdleAsync(wait).ConfigureAwait(false))
+            {
+                return ExitCodes.Success;
+            }
+
+            if (watcher.TakeProblem() is { } lost)
+            {
+                renderer.Warning(lost);
+            }
+        }
+    }
+
+    /// <summary>Waits while idle; false when stopped meanwhile.</summary>
+    private static async Task<bool> IdleAsync(Task wait)
+    {
+        try
+        {
+            await wait.ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static TimeSpan Seconds(double value, string name, double min, double max)
+        => value >= min && value <= max ? TimeSpan.FromSeconds(value) : throw new UsageException($"{name} must be between {min} and {max} seconds, not {value}");
 
     private static int Reconnects(ParseResult result, Option<int> option, int? fromFile)
         => CommonOptions.Pick(result, option, fromFile) is >= 0 and <= 1000 and var value ? value : throw new UsageException("--reconnects must be between 0 and 1000");
