@@ -118,6 +118,14 @@ internal sealed partial class PeerFlowProcess : IAsyncDisposable
         return (process, address);
     }
 
+    /// <summary>Starts any listening command (<c>serve</c>, ...) and returns once it printed where it listens.</summary>
+    public static async Task<(PeerFlowProcess Process, string Address)> StartListeningAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        var process = Start(args, environment);
+        var address = await process._listening.Task.WaitAsync(Timeout);
+        return (process, address);
+    }
+
     public async Task<int> WaitForExitAsync()
     {
         using var cts = new CancellationTokenSource(Timeout);

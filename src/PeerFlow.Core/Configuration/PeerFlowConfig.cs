@@ -29,6 +29,9 @@ public sealed class PeerFlowConfig
     [Description("What 'peerflow sync' does besides what it shares with send (to, peer, reconnects, links, insecure come from the send section).")]
     public SyncConfig? Sync { get; set; }
 
+    [Description("What 'peerflow serve' does: a long-running receiver with named shares.")]
+    public ServeConfig? Serve { get; set; }
+
     [Description("Named jobs for 'peerflow run FILE': each a send, sync, receive or copy, run one after another.")]
     public List<JobConfig>? Jobs { get; set; }
 }
@@ -66,6 +69,57 @@ public sealed class JobConfig
 
     [Description("This job's sync settings, over the file's.")]
     public SyncConfig? Sync { get; set; }
+}
+
+/// <summary>What <c>peerflow serve</c> does: where it listens and the shares it serves (limits come from the receive section).</summary>
+public sealed class ServeConfig
+{
+    [Description("Where to listen: HOST:PORT (port 0 picks a free one), or unix:/path.")]
+    [MinLength(1)]
+    public string? Listen { get; set; }
+
+    [Description("Also accept unencrypted, unauthenticated senders (into every share).")]
+    public bool? Insecure { get; set; }
+
+    [Description("Log lines as text (the default; systemd's format under systemd) or as one JSON object per line.")]
+    [AllowedValues("text", "json")]
+    public string? LogFormat { get; set; }
+
+    [Description("The shares: a sender names one as HOST:PORT/SHARE[/PATH].")]
+    [Required]
+    [MinLength(1)]
+    public List<ShareConfig>? Shares { get; set; }
+}
+
+/// <summary>One share of <c>peerflow serve</c>.</summary>
+public sealed class ShareConfig
+{
+    [Description("The share's name, as senders use it in HOST:PORT/SHARE.")]
+    [Required]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    public string? Name { get; set; }
+
+    [Description("The directory transfers into this share go to (created if missing).")]
+    [Required]
+    [MinLength(1)]
+    public string? Path { get; set; }
+
+    [Description("Peer IDs that may send into this share (this installation's own ID always may).")]
+    public List<string>? Trust { get; set; }
+
+    [Description("What a sync sender may do here: allow (the default), no-delete, refuse.")]
+    [AllowedValues("allow", "no-delete", "refuse")]
+    public string? Sync { get; set; }
+
+    [Description("What a sync deletes here always goes to the trash (.peerflow/trash/ in its target).")]
+    public bool? Trash { get; set; }
+
+    [Description("When a received root already exists: rename, overwrite, skip, fail.")]
+    [AllowedValues("rename", "overwrite", "skip", "fail")]
+    public string? OnConflict { get; set; }
+
+    [Description("Create the symbolic links a sender sends, each only if its target stays inside the share.")]
+    public bool? AllowSymlinks { get; set; }
 }
 
 /// <summary>What <c>peerflow sync</c> does (where to and how to connect: the send section).</summary>

@@ -37,7 +37,11 @@ public sealed partial class ReceiveServer
     {
         _once = once;
         Warmup.Start();
-        Resume.PartialStore.CleanStale(Path.GetFullPath(_options.Destination), _options.PartialMaxAge);
+        foreach (var directory in _options.Shares?.Select(s => s.Path) ?? [_options.Destination])
+        {
+            Resume.PartialStore.CleanStale(Path.GetFullPath(directory), _options.PartialMaxAge);
+        }
+
         // Connections are served side by side even in once mode: a transfer's extra data streams arrive as
         // connections of their own while it runs.
         using var accepting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

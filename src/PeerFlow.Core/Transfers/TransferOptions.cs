@@ -85,7 +85,7 @@ public sealed class SendOptions
 }
 
 /// <summary>Settings of the receiving side.</summary>
-public sealed class ReceiveOptions
+public sealed record ReceiveOptions
 {
     /// <summary>The directory incoming roots are stored in; created if missing.</summary>
     public required string Destination { get; init; }
@@ -151,6 +151,13 @@ public sealed class ReceiveOptions
     /// the destination (<see cref="Files.SafePath.UnsafeLinkTarget"/>). Off: every link entry fails, named, and nothing is created.
     /// </summary>
     public bool AllowSymlinks { get; init; }
+
+    /// <summary>
+    /// A daemon's named shares (<c>peerflow serve</c>): a sender names one as the first name of its target
+    /// (<c>HOST:PORT/SHARE[/PATH]</c>) and the transfer runs with that share's directory, trusted peers and policies
+    /// instead of this object's. Null: a plain receiver into <see cref="Destination"/>.
+    /// </summary>
+    public IReadOnlyList<ReceiveShare>? Shares { get; init; }
 
     /// <summary>What a sync sender may do here: replace changed files and delete (the default), only replace, or nothing.</summary>
     public Sync.SyncPolicy Sync { get; init; } = PeerFlow.Sync.SyncPolicy.Allow;

@@ -93,7 +93,11 @@ public static class TransferReceiver
                         return null;
                     }
 
-                    Directory.CreateDirectory(destination);
+                    if (options.Shares is null)
+                    {
+                        Directory.CreateDirectory(destination);
+                    }
+
                     state.MoveTo(TransferState.Connecting);
                     offer = await frames.ReadControlAsync<TransferOffer>(handshake.Token).ConfigureAwait(false);
                 }
@@ -110,7 +114,20 @@ public static class TransferReceiver
 
             var resumable = capabilities.Contains(ProtocolConstants.CapabilityResume) && offer.ResumeKey is { Length: 16 };
             var transferId = Convert.ToHexStringLower(offer.TransferId);
-            var refusal = Security.ReceiverSecurity.Refusal(connection, options)
+            string? shareRefusal = null;
+            if (options.Shares is not null)
+            {
+                // A daemon: the target names the share; the rest of the transfer runs with that share's options.
+                (var shareOptions, offer.Target, shareRefusal) = ReceiveShare.Resolve(options, offer.Target, Security.TlsLayer.RemoteId(connection));
+                if (shareOptions is not null)
+                {
+                    options = shareOptions;
+                    destination = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Destination));
+                    Directory.CreateDirectory(destination);
+                }
+            }
+
+            var refusal = shareRefusal ?? Security.ReceiverSecurity.Refusal(connection, options)
                 ?? (offer.Roots.Contains(PartialStore.StateDirectoryName, StringComparer.Ordinal)
                     ? $"'{PartialStore.StateDirectoryName}' is reserved for PeerFlow's own partial files; rename that root"
                     : null)
