@@ -10,6 +10,7 @@ using PeerFlow.Cli.Commands.Receive;
 using PeerFlow.Cli.Commands.Run;
 using PeerFlow.Cli.Commands.Send;
 using PeerFlow.Cli.Commands.Serve;
+using PeerFlow.Cli.Commands.Control;
 using PeerFlow.Cli.Commands.Sync;
 using PeerFlow.Cli.Commands.Trust;
 
@@ -18,6 +19,7 @@ var root = new RootCommand("PeerFlow: move files and directory trees between pee
     SendCommand.Create(),
     SyncCommand.Create(),
     ServeCommand.Create(),
+    TransfersCommand.Create(),
     ReceiveCommand.Create(),
     CopyCommand.Create(),
     PluginsCommand.Create(),

@@ -74,4 +74,60 @@ public sealed class ServeEndToEndTests : FileSystemTest
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain("serve needs a configuration with a serve section"));
     }
+
+    [Test]
+    public async Task TransfersInTheDaemon_AreListed_Paused_Resumed_AndCancelled_ThroughItsOwnerOnlySocket()
+    {
+        var source = Dir.Combine("src");
+        TestTrees.WriteFile(Path.Combine(source, "big.bin"), 40 << 20, seed: 9);
+        var socket = Dir.Combine("control.sock");
+        var config = Dir.Combine("daemon.json");
+        File.WriteAllText(config, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["serve"] = new Dictionary<string, object>
+            {
+                ["listen"] = "127.0.0.1:0",
+                ["controlSocket"] = socket,
+                ["shares"] = new object[] { new Dictionary<string, object> { ["name"] = "backup", ["path"] = Dir.Combine("backup") } },
+            },
+        }));
+        var (daemon, address) = await PeerFlowProcess.StartListeningAsync(["serve", "--config", config]);
+        await using (daemon)
+        await using (var sync = PeerFlowProcess.Start(["sync", source, "--to", address + "/backup", "--bwlimit", "4M"]))
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.That(File.GetUnixFileMode(socket), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+            }
+
+            string id = "";
+            await Eventually.WaitUntilAsync(() =>
+            {
+                var list = PeerFlowProcess.RunAsync("transfers", "list", "--socket", socket, "--output", "json").GetAwaiter().GetResult();
+                var transfers = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("transfers");
+                id = transfers.GetArrayLength() == 1 ? transfers[0].GetProperty("id").GetString()! : "";
+                return id.Length > 0;
+            }, PeerFlowProcess.Timeout);
+
+            var paused = await PeerFlowProcess.RunAsync("transfers", "pause", id[..8], "--socket", socket);
+            Assert.That(paused.ExitCode, Is.Zero, paused.Stderr);
+            Assert.That(paused.Stdout, Does.Contain($"paused transfer {id}"));
+            await Eventually.WaitUntilAsync(() => PeerFlowProcess.RunAsync("transfers", "list", "--socket", socket).GetAwaiter().GetResult().Stdout.Contains("Paused", StringComparison.Ordinal), PeerFlowProcess.Timeout);
+            Assert.That((await PeerFlowProcess.RunAsync("transfers", "resume", id[..8], "--socket", socket)).ExitCode, Is.Zero);
+
+            var unknown = await PeerFlowProcess.RunAsync("transfers", "cancel", "ffffffffff", "--socket", socket);
+            Assert.That(unknown.ExitCode, Is.EqualTo(1));
+            Assert.That(unknown.Stderr, Does.Contain("no running transfer with an id starting with 'ffffffffff'"));
+
+            Assert.That((await PeerFlowProcess.RunAsync("transfers", "cancel", id[..8], "--socket", socket)).ExitCode, Is.Zero);
+            Assert.That(await sync.WaitForExitAsync(), Is.EqualTo(3), "the sender ends cancelled");
+            Assert.That(sync.Stderr, Does.Contain("paused").And.Contain("cancelled by the receiver"));
+            var empty = await PeerFlowProcess.RunAsync("transfers", "list", "--socket", socket);
+            Assert.That(empty.Stdout.Trim(), Is.EqualTo("no transfers running"));
+        }
+
+        var gone = await PeerFlowProcess.RunAsync("transfers", "list", "--socket", socket);
+        Assert.That(gone.ExitCode, Is.EqualTo(2));
+        Assert.That(gone.Stderr, Does.Contain("no daemon answers on " + socket));
+    }
 }

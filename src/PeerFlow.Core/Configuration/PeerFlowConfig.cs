@@ -81,6 +81,10 @@ public sealed class ServeConfig
     [Description("Also accept unencrypted, unauthenticated senders (into every share).")]
     public bool? Insecure { get; set; }
 
+    [Description("The local control interface, a Unix domain socket only its owner may use (default: control.sock in the PeerFlow home).")]
+    [MinLength(1)]
+    public string? ControlSocket { get; set; }
+
     [Description("Log lines as text (the default; systemd's format under systemd) or as one JSON object per line.")]
     [AllowedValues("text", "json")]
     public string? LogFormat { get; set; }

@@ -163,6 +163,13 @@ internal sealed partial class DestinationWriter
                     throw new ProtocolException($"the peer declared more than {_options.MaxPendingFiles} files without finishing them");
                 }
 
+                if (Sync is not null)
+                {
+                    // A sync's offer carries no totals (its sender walks as it declares): they grow here.
+                    _progress.FilesTotal++;
+                    _progress.BytesTotal += entry.Size;
+                }
+
                 var file = new IncomingFile(entry, finalPath, display, root.Fresh);
                 var verdict = verdicts is null ? null : Judge(file, root);
                 if (verdict is null && verdicts is not null && Sync is not null)

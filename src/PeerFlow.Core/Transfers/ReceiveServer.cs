@@ -28,6 +28,12 @@ public sealed partial class ReceiveServer
     }
 
     /// <summary>
+    /// When set, every transfer gets its own <see cref="TransferControl"/> and its observer comes from here instead of
+    /// the constructor's factory: how a daemon lets its user pause, resume and cancel transfers while they run.
+    /// </summary>
+    public Func<TransferControl, ITransferObserver>? ControlledObservers { get; init; }
+
+    /// <summary>
     /// Serves until cancelled (or, with <paramref name="once"/>, until one transfer ends). Returns that transfer's
     /// result in once mode, <see langword="null"/> after a cancellation that interrupted nothing. Throws
     /// <see cref="OperationCanceledException"/> when cancellation interrupted a transfer, or came before the one
@@ -111,13 +117,14 @@ public sealed partial class ReceiveServer
     /// </summary>
     private async Task<(bool Started, TransferResult? Result, Exception? Error)> HandleAsync(ITransportConnection connection, CancellationToken cancellationToken)
     {
-        var observer = new StartWatcher(_observers());
+        using var control = ControlledObservers is null ? null : new TransferControl();
+        var observer = new StartWatcher(control is null ? _observers() : ControlledObservers!(control));
         var peer = connection.RemoteEndPoint?.ToString() ?? "?";
         await using (connection.ConfigureAwait(false))
         {
             try
             {
-                var result = await TransferReceiver.ServeAsync(connection, _options, observer, cancellationToken, control: null, acceptsJoins: true).ConfigureAwait(false);
+                var result = await TransferReceiver.ServeAsync(connection, _options, observer, cancellationToken, control, acceptsJoins: true).ConfigureAwait(false);
                 if (result is null)
                 {
                     // A data stream of a transfer that its own connection reports on.

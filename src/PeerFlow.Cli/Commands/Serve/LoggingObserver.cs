@@ -23,6 +23,10 @@ internal sealed partial class LoggingObserver(ILogger logger) : ITransferObserve
         {
             LogCompleted(_transfer, result.Success, result.Files, result.Bytes, result.BytesAlreadyThere, result.Sync?.EntriesDeleted ?? 0, result.Failures.Count, result.Elapsed.TotalSeconds);
         }
+        else if (error is OperationCanceledException or Session.PeerCancelledException)
+        {
+            LogCancelled(_transfer, error.Message);
+        }
         else if (error is not null)
         {
             LogFailed(_transfer, CommandRunner.Describe(error));
@@ -37,6 +41,9 @@ internal sealed partial class LoggingObserver(ILogger logger) : ITransferObserve
 
     [LoggerMessage(Level = LogLevel.Information, Message = "transfer {TransferId} ended: success {Success}, {Files} files, {Bytes} bytes ({AlreadyThere} already there), {Deleted} deleted, {Failures} failed, {Seconds:0.00} s")]
     private partial void LogCompleted(string transferId, bool success, long files, long bytes, long alreadyThere, long deleted, int failures, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "transfer {TransferId} cancelled ({Reason}); what arrived is kept for the sender to resume")]
+    private partial void LogCancelled(string transferId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "transfer {TransferId} failed: {Reason}")]
     private partial void LogFailed(string transferId, string reason);

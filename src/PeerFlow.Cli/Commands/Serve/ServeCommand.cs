@@ -33,6 +33,7 @@ internal static class ServeCommand
             var insecure = CommonOptions.Switch(result, common.Insecure, serve.Insecure);
             using var identity = TlsLayer.UsesIdentity(transport) ? common.LoadIdentity(result, renderer) : null;
             var shares = Shares(serve);
+            var controlSocket = ControlSocketPath(serve, result.GetValue(common.Home));
             var options = new ReceiveOptions
             {
                 Destination = shares[0].Path,
@@ -81,12 +82,33 @@ internal static class ServeCommand
             }
 
             builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            builder.Services.AddHostedService(services => new ServeService(listener, options, common.Config.Receive?.MaxConnections ?? 16, services.GetRequiredService<ILoggerFactory>(), renderer, identity?.Id.Text));
+            builder.Services.AddHostedService(services => new ServeService(listener, options, common.Config.Receive?.MaxConnections ?? 16, services.GetRequiredService<ILoggerFactory>(), renderer, identity?.Id.Text, controlSocket));
             using var host = builder.Build();
             await host.RunAsync(ct).ConfigureAwait(false);
             return ExitCodes.Success;
         }, token));
         return command;
+    }
+
+    /// <summary>Where the control interface listens: serve.controlSocket, else control.sock in the PeerFlow home (owner-only).</summary>
+    internal static string ControlSocketPath(ServeConfig? serve, string? home)
+    {
+        if (serve?.ControlSocket is { } configured)
+        {
+            return Path.GetFullPath(configured);
+        }
+
+        var directory = Path.GetFullPath(home ?? PeerIdentity.DefaultHome());
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        return Path.Join(directory, "control.sock");
     }
 
     /// <summary>The shares of the configuration, checked: unique names, directories that exist or can be made, peer IDs that parse.</summary>

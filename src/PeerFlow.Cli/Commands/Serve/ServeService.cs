@@ -7,20 +7,25 @@ using PeerFlow.Transports;
 namespace PeerFlow.Cli.Commands.Serve;
 
 /// <summary>The daemon's one hosted service: serves the bound listener until the host stops, logging every transfer.</summary>
-internal sealed partial class ServeService(ITransportListener listener, ReceiveOptions options, int maxConnections, ILoggerFactory loggers, Rendering.Renderer renderer, string? peerId) : BackgroundService
+internal sealed partial class ServeService(ITransportListener listener, ReceiveOptions options, int maxConnections, ILoggerFactory loggers, Rendering.Renderer renderer, string? peerId, string controlSocket) : BackgroundService
 {
     private readonly ILogger _logger = loggers.CreateLogger("peerflow.serve");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var address = EndPointParser.Format(listener.LocalEndPoint);
-        renderer.Listening(address, peerId);
         foreach (var share in options.Shares!)
         {
             LogShare(share.Name, share.Path, share.TrustedPeers.Count, share.Sync.ToString());
         }
 
-        var server = new ReceiveServer(listener, options, _logger, () => new LoggingObserver(_logger), maxConnections);
+        var registry = new TransferRegistry();
+        await using var control = new ControlSocket(controlSocket, registry, _logger);
+        control.Start();
+        renderer.Listening(EndPointParser.Format(listener.LocalEndPoint), peerId);
+        var server = new ReceiveServer(listener, options, _logger, maxConcurrentTransfers: maxConnections)
+        {
+            ControlledObservers = transfer => registry.Observe(transfer, new LoggingObserver(_logger)),
+        };
         try
         {
             await server.RunAsync(once: false, stoppingToken).ConfigureAwait(false);
