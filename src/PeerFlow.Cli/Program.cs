@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 
 using PeerFlow.Cli.Commands;
 using PeerFlow.Cli.Commands.Config;
+using PeerFlow.Cli.Commands.Control;
 using PeerFlow.Cli.Commands.Copy;
 using PeerFlow.Cli.Commands.Id;
 using PeerFlow.Cli.Commands.Plugins;
@@ -10,7 +11,6 @@ using PeerFlow.Cli.Commands.Receive;
 using PeerFlow.Cli.Commands.Run;
 using PeerFlow.Cli.Commands.Send;
 using PeerFlow.Cli.Commands.Serve;
-using PeerFlow.Cli.Commands.Control;
 using PeerFlow.Cli.Commands.Sync;
 using PeerFlow.Cli.Commands.Trust;
 
