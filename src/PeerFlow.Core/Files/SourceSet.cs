@@ -258,7 +258,7 @@ public sealed class SourceSet
             List<(string Name, PathStatus Status)> children;
             try
             {
-                children = List(full);
+                children = DirectoryListing.Read(full);
             }
             catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
             {
@@ -315,29 +315,6 @@ public sealed class SourceSet
             }
         }
     }
-
-    /// <summary>
-    /// A directory's entries in ordinal name order, each with one <c>lstat</c> (<see cref="FileCalls.LStat"/>): names
-    /// come from the enumeration without .NET's own per-entry status, so nothing is examined twice.
-    /// </summary>
-    private static List<(string Name, PathStatus Status)> List(string directory)
-    {
-        var names = new System.IO.Enumeration.FileSystemEnumerable<string>(directory, static (ref System.IO.Enumeration.FileSystemEntry entry) => entry.FileName.ToString(), ListOptions);
-        var children = new List<(string Name, PathStatus Status)>();
-        foreach (var name in names)
-        {
-            var status = FileCalls.LStat(Path.Join(directory, name));
-            if (status.Kind != PathKind.Missing)
-            {
-                children.Add((name, status));
-            }
-        }
-
-        children.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-        return children;
-    }
-
-    private static readonly EnumerationOptions ListOptions = new() { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false, ReturnSpecialDirectories = false };
 
     private static SourceEntry ToEntry(PathStatus status, string fullPath, string relative) => new()
     {

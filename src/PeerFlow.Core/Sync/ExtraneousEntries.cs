@@ -30,35 +30,36 @@ internal sealed class ExtraneousEntries
         var found = new ExtraneousEntries();
         foreach (var (fullPath, path) in directories)
         {
-            foreach (var child in List(fullPath))
+            foreach (var (name, status) in List(fullPath))
             {
-                if (path.Length == 0 && child.Name == stateDirectoryName)
+                if (path.Length == 0 && name == stateDirectoryName)
                 {
                     continue;
                 }
 
                 found.Seen++;
-                var childPath = path.Length == 0 ? child.Name : path + "/" + child.Name;
+                var childPath = path.Length == 0 ? name : path + "/" + name;
                 if (declared(childPath))
                 {
                     continue;
                 }
 
-                var isLink = (child.Attributes & FileAttributes.ReparsePoint) != 0;
-                var isDirectory = !isLink && child is DirectoryInfo;
+                var isLink = status.Kind == PathKind.Link;
+                var isDirectory = status.Kind == PathKind.Directory;
                 if (protect.Excludes(childPath, isDirectory) || (isLink && !links))
                 {
                     continue;
                 }
 
                 var kind = isLink ? EntryKind.Symlink : isDirectory ? EntryKind.Directory : EntryKind.File;
-                found.TopLevel.Add(new Candidate(child.FullName, childPath, kind));
+                var childFull = Path.Join(fullPath, name);
+                found.TopLevel.Add(new Candidate(childFull, childPath, kind));
                 if (isDirectory)
                 {
-                    found.AddTree(child.FullName, childPath);
+                    found.AddTree(childFull, childPath);
                 }
 
-                found.Add(childPath, kind, kind == EntryKind.File ? ((FileInfo)child).Length : 0);
+                found.Add(childPath, kind, kind == EntryKind.File ? status.Size : 0);
             }
         }
 
@@ -68,19 +69,18 @@ internal sealed class ExtraneousEntries
     /// <summary>Everything inside a directory that goes, children before their directory; links are not followed.</summary>
     private void AddTree(string fullPath, string path)
     {
-        foreach (var child in List(fullPath))
+        foreach (var (name, status) in List(fullPath))
         {
             Seen++;
-            var childPath = path + "/" + child.Name;
-            var isLink = (child.Attributes & FileAttributes.ReparsePoint) != 0;
-            if (!isLink && child is DirectoryInfo)
+            var childPath = path + "/" + name;
+            if (status.Kind == PathKind.Directory)
             {
-                AddTree(child.FullName, childPath);
+                AddTree(Path.Join(fullPath, name), childPath);
                 Add(childPath, EntryKind.Directory, 0);
             }
             else
             {
-                Add(childPath, isLink ? EntryKind.Symlink : EntryKind.File, isLink ? 0 : ((FileInfo)child).Length);
+                Add(childPath, status.Kind == PathKind.Link ? EntryKind.Symlink : EntryKind.File, status.Kind == PathKind.File ? status.Size : 0);
             }
         }
     }
@@ -91,13 +91,11 @@ internal sealed class ExtraneousEntries
         Bytes += size;
     }
 
-    private static FileSystemInfo[] List(string directory)
+    private static List<(string Name, PathStatus Status)> List(string directory)
     {
         try
         {
-            var children = new DirectoryInfo(directory).GetFileSystemInfos();
-            Array.Sort(children, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-            return children;
+            return DirectoryListing.Read(directory);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
