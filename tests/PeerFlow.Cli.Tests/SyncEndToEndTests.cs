@@ -314,6 +314,49 @@ public sealed class SyncEndToEndTests : FileSystemTest
     }
 
     [Test]
+    public async Task AFileWhereADirectoryWas_AndTheReverse_AreReplacedOnlyWithDelete_AndTheOldOnesGoToTheTrash()
+    {
+        CreateSource();
+        var (receiver, address) = await PeerFlowProcess.StartReceiverAsync(Dest);
+        await using (receiver)
+        {
+            Assert.That((await SyncAsync(address, Source)).Code, Is.Zero);
+            Directory.Delete(Path.Combine(Source, "sub"), recursive: true);
+            File.WriteAllText(Path.Combine(Source, "sub"), "now a file");
+            File.Delete(Path.Combine(Source, "keep.txt"));
+            TestTrees.WriteFile(Path.Combine(Source, "keep.txt", "inside.txt"), 10, compressible: true);
+
+            var (code, _, stderr) = await SyncAsync(address, Source);
+            Assert.That(code, Is.EqualTo(1));
+            Assert.That(stderr, Does.Contain("sub: a directory is where this file goes; sync with --delete to replace it"));
+            Assert.That(stderr, Does.Contain("keep.txt: a file is where this directory goes; sync with --delete to replace it"));
+            Assert.That(File.Exists(Path.Combine(Replica, "sub", "inner.txt")), Is.True, "nothing replaced without --delete");
+
+            (code, var stdout, stderr) = await SyncAsync(address, Source, "--delete", "--verbose");
+            Assert.That(code, Is.Zero, stderr);
+            Assert.That(stdout, Does.Contain("deleted      sub/").And.Contain("deleted      keep.txt"));
+            var got = TestTrees.Describe(Replica).Where(e => !e.Key.StartsWith(".peerflow", StringComparison.Ordinal)).ToDictionary();
+            Assert.That(got, Is.EquivalentTo(TestTrees.Describe(Source)));
+            var trash = Path.Combine(Replica, ".peerflow", "trash");
+            Assert.That(Directory.GetFiles(trash, "inner.txt", SearchOption.AllDirectories), Has.Length.EqualTo(1), "the replaced directory is in the trash");
+            Assert.That(Directory.GetFiles(trash, "keep.txt", SearchOption.AllDirectories), Has.Length.EqualTo(1), "and so is the replaced file");
+        }
+    }
+
+    [Test]
+    public async Task Send_WithATarget_StoresItsRootsInsideIt()
+    {
+        CreateSource();
+        var (receiver, address) = await PeerFlowProcess.StartReceiverAsync(Dest);
+        await using (receiver)
+        {
+            var (code, _, stderr) = await PeerFlowProcess.RunAsync("send", Source, "--to", address + "/incoming/today");
+            Assert.That(code, Is.Zero, stderr);
+            TestTrees.AssertSameTree(Source, Path.Combine(Dest, "incoming", "today", "src"));
+        }
+    }
+
+    [Test]
     public async Task SyncJob_RunsFromAConfigurationFile()
     {
         CreateSource();

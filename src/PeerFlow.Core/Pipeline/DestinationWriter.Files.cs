@@ -180,6 +180,12 @@ internal sealed partial class DestinationWriter
     private bool Place(IncomingFile file)
     {
         var temp = file.TempPath!;
+        if (file.DirectoryInTheWay && !ClearTheWay(file.FinalPath, file.DisplayPath, EntryKind.Directory))
+        {
+            Discard(file, "a directory is where this file goes; sync with --delete to replace it");
+            return false;
+        }
+
         if (_options.OnConflict == ConflictPolicy.Overwrite || file.FreshRoot || Sync is not null)
         {
             // rename(2): atomic, and it replaces a link itself rather than writing through it. In a root this

@@ -68,6 +68,7 @@ internal sealed partial class DestinationWriter
         }
 
         var regular = existing.Kind == PathKind.File;
+        file.DirectoryInTheWay = existing.Kind == PathKind.Directory;
         var same = regular && existing.Size == entry.Size && (sync.Request.Checksum && entry.Hash is { Length: ProtocolConstants.HashLength }
             ? SameContent(file.FinalPath, entry.Hash)
             : UnixTime.Same(existing.ModifiedUnixNanoseconds, entry.ModifiedUnixNanoseconds));
@@ -155,6 +156,13 @@ internal sealed partial class DestinationWriter
     private void ApplyDeletions(SyncPlan sync)
     {
         var request = sync.Request;
+        if (_inTheWay.Count > 0)
+        {
+            // Already moved to the trash while the tree was written: reported with the deletions.
+            EntriesDeleted += _inTheWay.Count;
+            _verdicts?.Invoke(new SyncDeletions { Entries = [.. _inTheWay] });
+        }
+
         if (!request.Delete)
         {
             return;
@@ -210,23 +218,57 @@ internal sealed partial class DestinationWriter
         }
     }
 
+    private readonly List<DeletedEntry> _inTheWay = [];
+    private string? _trashRoot;
+
+    private string TrashRoot() => _trashRoot ??= Path.Join(_destination, PartialStore.StateDirectoryName, PartialStore.TrashDirectoryName, DateTime.UtcNow.ToString("yyyy-MM-dd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// A sync that may delete: what stands where an entry of another kind goes (a directory where a file goes, a file
+    /// where a directory goes) is moved to the trash — never removed outright, since it did not pass the deletion
+    /// guards — and reported with the deletions. False when the sync may not delete, or it cannot be moved.
+    /// </summary>
+    private bool ClearTheWay(string fullPath, string display, EntryKind kind)
+    {
+        if (Sync is not { } sync || sync.DryRun || !sync.Request.Delete || sync.Policy != SyncPolicy.Allow)
+        {
+            return false;
+        }
+
+        try
+        {
+            MoveToTrash(fullPath, display);
+            _inTheWay.Add(new DeletedEntry { Path = display, Kind = kind });
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Fail(display, $"cannot move what is in the way to the trash: {ex.Message}");
+            return false;
+        }
+    }
+
+    private void MoveToTrash(string fullPath, string display)
+    {
+        var inTrash = Path.Join(TrashRoot(), display.Replace('/', Path.DirectorySeparatorChar));
+        for (var n = 1; !_tree.Move(fullPath, inTrash, replace: false); n++)
+        {
+            inTrash = Path.Join(TrashRoot(), $"{display.Replace('/', Path.DirectorySeparatorChar)} ({n})");
+        }
+    }
+
     /// <summary>Deletes (or moves to a new folder of the trash) each candidate; returns the paths that could not be.</summary>
     private List<string> Delete(List<ExtraneousEntries.Candidate> candidates, bool trash)
     {
         var failed = new List<string>();
         var state = Path.Join(_destination, PartialStore.StateDirectoryName);
-        var trashRoot = trash ? Path.Join(state, PartialStore.TrashDirectoryName, DateTime.UtcNow.ToString("yyyy-MM-dd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture)) : null;
         foreach (var candidate in candidates)
         {
             try
             {
-                if (trashRoot is not null)
+                if (trash)
                 {
-                    var inTrash = Path.Join(trashRoot, candidate.Path.Replace('/', Path.DirectorySeparatorChar));
-                    for (var n = 1; !_tree.Move(candidate.FullPath, inTrash, replace: false); n++)
-                    {
-                        inTrash = Path.Join(trashRoot, $"{candidate.Path.Replace('/', Path.DirectorySeparatorChar)} ({n})");
-                    }
+                    MoveToTrash(candidate.FullPath, candidate.Path);
                 }
                 else
                 {

@@ -142,6 +142,12 @@ internal sealed partial class DestinationWriter
                     _directories.Add((finalPath, display, entry));
                     if (!DryRun)
                     {
+                        if (Sync is not null && display.Length > 0 && _tree.Status(finalPath).Kind is PathKind.File or PathKind.Link or PathKind.Other && !ClearTheWay(finalPath, display, EntryKind.File))
+                        {
+                            Fail(display, "a file is where this directory goes; sync with --delete to replace it");
+                            break;
+                        }
+
                         EnsureDirectory(finalPath);
                         DirectoriesCreated++;
                     }

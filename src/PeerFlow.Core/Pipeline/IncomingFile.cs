@@ -50,6 +50,9 @@ internal sealed class IncomingFile(EntryInfo entry, string finalPath, string dis
 
     public bool Skipped { get; set; }
 
+    /// <summary>Sync: the receiver has a directory where this file goes (replaced only when deletion is allowed).</summary>
+    public bool DirectoryInTheWay { get; set; }
+
     /// <summary>Delta transfer: the receiver's old version, which <see cref="Protocol.Messages.BlockCopy"/> ranges are read from.</summary>
     public SafeFileHandle? Basis { get; set; }
 
