@@ -124,6 +124,11 @@ public sealed class ServeEndToEndTests : FileSystemTest
             Assert.That(sync.Stderr, Does.Contain("paused").And.Contain("cancelled by the receiver"));
             var empty = await PeerFlowProcess.RunAsync("transfers", "list", "--socket", socket);
             Assert.That(empty.Stdout.Trim(), Is.EqualTo("no transfers running"));
+
+            // A second daemon may not take over a control socket that the first still answers on.
+            var second = await PeerFlowProcess.RunAsync("serve", "--config", config);
+            Assert.That(second.ExitCode, Is.EqualTo(1));
+            Assert.That(second.Stderr, Does.Contain("another daemon answers on the control socket " + socket));
         }
 
         var gone = await PeerFlowProcess.RunAsync("transfers", "list", "--socket", socket);

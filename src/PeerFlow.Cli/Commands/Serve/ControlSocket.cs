@@ -12,8 +12,10 @@ namespace PeerFlow.Cli.Commands.Serve;
 /// <c>{"command":"list"}</c>, <c>{"command":"pause"|"resume"|"cancel","id":"PREFIX","discard":false}</c>; the
 /// answer is <c>{"ok":true,...}</c> or <c>{"ok":false,"error":"..."}</c>.
 /// </summary>
-internal sealed partial class ControlSocket(string path, TransferRegistry registry, ILogger logger) : IAsyncDisposable
+internal sealed partial class ControlSocket(string path, TransferRegistry registry) : IAsyncDisposable
 {
+    private ILogger logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     private Socket? _socket;
     private Task? _loop;
     private readonly CancellationTokenSource _stop = new();
@@ -41,7 +43,15 @@ internal sealed partial class ControlSocket(string path, TransferRegistry regist
         }
 
         _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _socket.Bind(new UnixDomainSocketEndPoint(Path));
+        try
+        {
+            _socket.Bind(new UnixDomainSocketEndPoint(Path));
+        }
+        catch (Exception ex) when (ex is SocketException or ArgumentException)
+        {
+            throw new IOException($"cannot open the control socket {Path}: {ex.Message}", ex);
+        }
+
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -49,6 +59,12 @@ internal sealed partial class ControlSocket(string path, TransferRegistry regist
 
         _socket.Listen(8);
         _loop = Task.Run(AcceptAsync);
+    }
+
+    /// <summary>From now on requests are logged to <paramref name="log"/> (the host's logging exists only once the socket is up).</summary>
+    public void LogTo(ILogger log)
+    {
+        logger = log;
         LogListening(Path);
     }
 

@@ -56,6 +56,10 @@ internal static class ServeCommand
                 renderer.Warning($"--insecure: accepting UNENCRYPTED, UNAUTHENTICATED transfers into every share from anyone who can reach {EndPointParser.Format(listener.LocalEndPoint)}");
             }
 
+            // Up before the host, so that a socket another daemon still answers on is an error with an exit code.
+            var registry = new TransferRegistry();
+            await using var control = new ControlSocket(controlSocket, registry);
+            control.Start();
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             builder.Services.AddSystemd();
             builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
@@ -82,7 +86,7 @@ internal static class ServeCommand
             }
 
             builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            builder.Services.AddHostedService(services => new ServeService(listener, options, common.Config.Receive?.MaxConnections ?? 16, services.GetRequiredService<ILoggerFactory>(), renderer, identity?.Id.Text, controlSocket));
+            builder.Services.AddHostedService(services => new ServeService(listener, options, common.Config.Receive?.MaxConnections ?? 16, services.GetRequiredService<ILoggerFactory>(), renderer, identity?.Id.Text, control, registry));
             using var host = builder.Build();
             await host.RunAsync(ct).ConfigureAwait(false);
             return ExitCodes.Success;

@@ -7,7 +7,7 @@ using PeerFlow.Transports;
 namespace PeerFlow.Cli.Commands.Serve;
 
 /// <summary>The daemon's one hosted service: serves the bound listener until the host stops, logging every transfer.</summary>
-internal sealed partial class ServeService(ITransportListener listener, ReceiveOptions options, int maxConnections, ILoggerFactory loggers, Rendering.Renderer renderer, string? peerId, string controlSocket) : BackgroundService
+internal sealed partial class ServeService(ITransportListener listener, ReceiveOptions options, int maxConnections, ILoggerFactory loggers, Rendering.Renderer renderer, string? peerId, ControlSocket control, TransferRegistry registry) : BackgroundService
 {
     private readonly ILogger _logger = loggers.CreateLogger("peerflow.serve");
 
@@ -18,9 +18,7 @@ internal sealed partial class ServeService(ITransportListener listener, ReceiveO
             LogShare(share.Name, share.Path, share.TrustedPeers.Count, share.Sync.ToString());
         }
 
-        var registry = new TransferRegistry();
-        await using var control = new ControlSocket(controlSocket, registry, _logger);
-        control.Start();
+        control.LogTo(_logger);
         renderer.Listening(EndPointParser.Format(listener.LocalEndPoint), peerId);
         var server = new ReceiveServer(listener, options, _logger, maxConcurrentTransfers: maxConnections)
         {
