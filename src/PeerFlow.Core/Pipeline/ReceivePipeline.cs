@@ -287,6 +287,14 @@ internal sealed class ReceivePipeline
     {
         try
         {
+            if (_fault.Token.IsCancellationRequested)
+            {
+                // The transfer is over (failed or cancelled): what is still on its way to the writer is dropped, not
+                // judged; its buffers come back when the pipeline reclaims them.
+                (item as ReceivedChunk)?.Data.Dispose();
+                return;
+            }
+
             switch (item)
             {
                 case ReceivedChunk chunk:

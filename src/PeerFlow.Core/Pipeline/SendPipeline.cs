@@ -325,6 +325,15 @@ internal sealed partial class SendPipeline
         await connection.EnterOutputAsync(_fault.Token).ConfigureAwait(false);
         try
         {
+            // Entering the output succeeds at once when it is free, cancelled or not. Once the pipeline has stopped,
+            // nothing more may reach the wire: a frame written now would follow a gap left by the items the stopped
+            // blocks dropped, and go out with the cancel message.
+            if (_fault.Token.IsCancellationRequested)
+            {
+                (item as ChunkItem)?.Data.Dispose();
+                _fault.Token.ThrowIfCancellationRequested();
+            }
+
             var output = connection.Output;
             switch (item)
             {
