@@ -123,6 +123,10 @@ internal sealed partial class CommonOptions
             : throw new UsageException($"--streams must be between 1 and {Protocol.ProtocolConstants.MaxExtraStreams + 1}"),
     };
 
+    /// <summary>--reconnects (or the file's send.reconnects), checked.</summary>
+    public static int Reconnects(ParseResult result, Option<int> option, int? fromFile)
+        => Pick(result, option, fromFile) is >= 0 and <= 1000 and var value ? value : throw new UsageException("--reconnects must be between 0 and 1000");
+
     public bool IsJson(ParseResult result) => result.GetValue(Output) == "json";
 
     public static ChunkSizePolicy ParseChunkSize(string? text)

@@ -144,17 +144,12 @@ internal sealed class JsonRenderer(TextWriter output, TextWriter error) : Render
 
     private void Write(string name, Action<Utf8JsonWriter> body)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        var line = JsonText.Object(writer =>
         {
-            writer.WriteStartObject();
             writer.WriteString("event", name);
             writer.WriteString("time", DateTimeOffset.UtcNow);
             body(writer);
-            writer.WriteEndObject();
-        }
-
-        var line = System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        });
         lock (this)
         {
             Output.WriteLine(line);

@@ -104,15 +104,7 @@ internal class PlainRenderer(TextWriter output, TextWriter error) : Renderer(out
         var seconds = Math.Max(result.Elapsed.TotalSeconds, 1e-6);
         lock (this)
         {
-            foreach (var warning in result.Warnings)
-            {
-                Error.WriteLine($"peerflow: warning: {SafePath.Printable(warning)}");
-            }
-
-            foreach (var failure in result.Failures)
-            {
-                Error.WriteLine($"peerflow: failed: {failure.Path}: {failure.Reason}");
-            }
+            WriteProblems(result);
 
             var skipped = result.FilesSkipped > 0 ? $", {result.FilesSkipped} skipped" : "";
             skipped += result.BytesAlreadyThere > 0 ? $", {Units.Bytes(result.BytesAlreadyThere)} of it already there (resumed)" : "";
@@ -123,24 +115,30 @@ internal class PlainRenderer(TextWriter output, TextWriter error) : Renderer(out
         }
     }
 
+    /// <summary>Warnings and failed entries, one line each on standard error.</summary>
+    private void WriteProblems(TransferResult result)
+    {
+        foreach (var warning in result.Warnings)
+        {
+            Error.WriteLine($"peerflow: warning: {SafePath.Printable(warning)}");
+        }
+
+        foreach (var failure in result.Failures)
+        {
+            Error.WriteLine($"peerflow: failed: {failure.Path}: {failure.Reason}");
+        }
+    }
+
     /// <summary>
-    /// A sync's summary: files and bytes checked, sent (new and updated), unchanged, deleted; the time; the rate of
-    /// what was sent and the effective rate (the whole tree checked and in sync per second).
+    /// A sync's summary: files and bytes checked, sent (new and updated), unchanged, deleted; the bytes on the wire;
+    /// the time and the effective rate (bytes checked, i.e. kept in sync, per second).
     /// </summary>
     private void SyncCompleted(TransferResult result, SyncReport sync)
     {
         var seconds = Math.Max(result.Elapsed.TotalSeconds, 1e-6);
         lock (this)
         {
-            foreach (var warning in result.Warnings)
-            {
-                Error.WriteLine($"peerflow: warning: {SafePath.Printable(warning)}");
-            }
-
-            foreach (var failure in result.Failures)
-            {
-                Error.WriteLine($"peerflow: failed: {failure.Path}: {failure.Reason}");
-            }
+            WriteProblems(result);
 
             if (sync.DeletionRefused is not null)
             {

@@ -56,9 +56,6 @@ internal sealed class DeltaScanner : IDisposable
     /// <summary>Bytes of the new file sent as literal data so far.</summary>
     public long LiteralBytes { get; private set; }
 
-    /// <summary>Bytes of the new file the receiver copies from its own version so far.</summary>
-    public long CopiedBytes { get; private set; }
-
     /// <summary>The next step, or null when the whole file is covered.</summary>
     public DeltaStep? Next()
     {
@@ -155,7 +152,6 @@ internal sealed class DeltaScanner : IDisposable
         }
 
         _hasher.Append(_buffer.AsSpan((int)(_position - _bufferStart), _block));
-        CopiedBytes += _block;
         _position += _block;
         _literalStart = _position;
         _weakValid = false;

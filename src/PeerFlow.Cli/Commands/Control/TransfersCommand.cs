@@ -97,20 +97,12 @@ internal static class TransfersCommand
         return command;
     }
 
-    private static string Request(string command, string id, bool discard)
+    private static string Request(string command, string id, bool discard) => JsonText.Object(writer =>
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("command", command);
-            writer.WriteString("id", id);
-            writer.WriteBoolean("discard", discard);
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+        writer.WriteString("command", command);
+        writer.WriteString("id", id);
+        writer.WriteBoolean("discard", discard);
+    });
 
     private static async Task<string> AskAsync(string path, string request, CancellationToken cancellationToken)
     {

@@ -37,13 +37,7 @@ internal static class SendCommand
             var (endPoint, target) = EndPointParser.ParseWithPath(address, "--to");
             var sources = Sources(result.GetValue(paths)!, CommonOptions.Switch(result, links, file?.Links), common.Filter(result));
             var measuring = Task.Run(sources.Measure, ct);
-            var retries = CommonOptions.Pick(result, reconnects, file?.Reconnects);
-            if (retries is < 0 or > 1000)
-            {
-                throw new UsageException("--reconnects must be between 0 and 1000");
-            }
-
-            var options = common.SendOptions(result, retries, target);
+            var options = common.SendOptions(result, CommonOptions.Reconnects(result, reconnects, file?.Reconnects), target);
             var transport = common.ResolveTransport(result, "tcp");
             var connect = Connector(result, common, renderer, transport, endPoint, CommonOptions.Pick(result, peer, file?.Peer), identity);
             await measuring.ConfigureAwait(false);

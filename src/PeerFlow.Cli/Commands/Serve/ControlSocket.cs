@@ -198,18 +198,7 @@ internal sealed partial class ControlSocket(string path, TransferRegistry regist
         w.WriteString("error", message);
     });
 
-    private static string Write(Action<Utf8JsonWriter> body)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+    private static string Write(Action<Utf8JsonWriter> body) => Rendering.JsonText.Object(body);
 
     public async ValueTask DisposeAsync()
     {

@@ -55,7 +55,7 @@ internal static class SyncCommand
                     : $"'{path}' does not exist (is its disk mounted?); nothing was synced");
             }
 
-            var options = common.SendOptions(result, Reconnects(result, reconnects, send?.Reconnects), remote ?? Path.GetFileName(full), new SyncOptions
+            var options = common.SendOptions(result, CommonOptions.Reconnects(result, reconnects, send?.Reconnects), remote ?? Path.GetFileName(full), new SyncOptions
             {
                 Checksum = CommonOptions.Switch(result, checksum, file?.Checksum),
                 Delete = CommonOptions.Switch(result, delete, file?.Delete),
@@ -175,9 +175,6 @@ internal static class SyncCommand
 
     private static TimeSpan Seconds(double value, string name, double min, double max)
         => value >= min && value <= max ? TimeSpan.FromSeconds(value) : throw new UsageException($"{name} must be between {min} and {max} seconds, not {value}");
-
-    private static int Reconnects(ParseResult result, Option<int> option, int? fromFile)
-        => CommonOptions.Pick(result, option, fromFile) is >= 0 and <= 1000 and var value ? value : throw new UsageException("--reconnects must be between 0 and 1000");
 
     private static long? Checked(long? value, string name, long min, long max)
         => value is null || (value >= min && value <= max) ? value : throw new UsageException($"{name} must be between {min} and {max}, not {value}");
