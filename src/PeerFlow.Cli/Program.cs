@@ -14,21 +14,47 @@ using PeerFlow.Cli.Commands.Serve;
 using PeerFlow.Cli.Commands.Sync;
 using PeerFlow.Cli.Commands.Trust;
 
-var root = new RootCommand("PeerFlow: move files and directory trees between peers, fast, safely and verified.")
-{
-    SendCommand.Create(),
-    SyncCommand.Create(),
-    ServeCommand.Create(),
-    TransfersCommand.Create(),
-    ReceiveCommand.Create(),
-    CopyCommand.Create(),
-    PluginsCommand.Create(),
-    IdCommand.Create(),
-    TrustCommand.Create(),
-    ConfigCommand.Create(),
-};
+var root = new RootCommand("PeerFlow: move files and directory trees between peers, fast, safely and verified.");
+(string Name, Func<Command> Create)[] verbs =
+[
+    ("send", SendCommand.Create),
+    ("sync", SyncCommand.Create),
+    ("serve", ServeCommand.Create),
+    ("transfers", TransfersCommand.Create),
+    ("receive", ReceiveCommand.Create),
+    ("copy", CopyCommand.Create),
+    ("plugins", PluginsCommand.Create),
+    ("id", IdCommand.Create),
+    ("trust", TrustCommand.Create),
+    ("config", ConfigCommand.Create),
+];
 
-root.Subcommands.Add(RunCommand.Create(root));
+// A verb on the command line needs only its own command: building all of them (a few hundred options) is a
+// measurable part of a short run's start-up. Anything else (help, run, a typo) gets the whole tree.
+Command? only = null;
+foreach (var (name, create) in verbs)
+{
+    if (args.Length > 0 && args[0] == name)
+    {
+        only = create();
+        break;
+    }
+}
+
+if (only is not null)
+{
+    root.Subcommands.Add(only);
+}
+else
+{
+    foreach (var (_, create) in verbs)
+    {
+        root.Subcommands.Add(create());
+    }
+
+    root.Subcommands.Add(RunCommand.Create(root));
+}
+
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

@@ -16,10 +16,12 @@ internal sealed class DirectoryTree : IDisposable
     private readonly SafeFileHandle? _rootHandle;
     private readonly Dictionary<string, SafeFileHandle> _handles = new(StringComparer.Ordinal);
     private readonly HashSet<string> _verified = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SafeFileHandle>.AlternateLookup<ReadOnlySpan<char>> _handleLookup;
 
     public DirectoryTree(string root)
     {
         _root = root;
+        _handleLookup = _handles.GetAlternateLookup<ReadOnlySpan<char>>();
         _rootHandle = FileCalls.Native ? FileCalls.OpenDirectory(root) : null;
     }
 
@@ -189,6 +191,61 @@ internal sealed class DirectoryTree : IDisposable
     }
 
     private string? _missingParent;
+
+    /// <summary>
+    /// What is at <paramref name="relative"/> (a '/'-separated path below the root, as a transfer stores it), never
+    /// following a link, looked up from its open parent directory; <see cref="PathKind.Missing"/> when it or its parent
+    /// is not there. The sync's per-file question: no full path is built, and a cached parent costs no allocation.
+    /// </summary>
+    public PathStatus StatusBelow(string relative)
+    {
+        if (_rootHandle is null)
+        {
+            return FileCalls.LStat(Path.Join(_root, relative));
+        }
+
+        var slash = relative.LastIndexOf('/');
+        var parentPath = slash < 0 ? ReadOnlySpan<char>.Empty : relative.AsSpan(0, slash);
+        if (_missingRelativeParent is not null && parentPath.SequenceEqual(_missingRelativeParent))
+        {
+            return default;
+        }
+
+        TrimCache();
+        SafeFileHandle parent;
+        if (slash < 0)
+        {
+            parent = _rootHandle;
+        }
+        else if (!_handleLookup.TryGetValue(parentPath, out parent!))
+        {
+            try
+            {
+                parent = Open(parentPath.ToString(), create: false);
+            }
+            catch (IOException)
+            {
+                // Not there (a dry run into a new directory), or not a directory (a file where a directory goes):
+                // either way nothing is at the path itself.
+                _missingRelativeParent = parentPath.ToString();
+                return default;
+            }
+        }
+
+        return FileCalls.TryLStatAt(parent, relative.AsSpan(slash + 1), slash < 0 ? "" : relative[..slash]) ?? FileCalls.LStat(Path.Join(_root, relative));
+    }
+
+    private string? _missingRelativeParent;
+
+    /// <summary>
+    /// The open directory at <paramref name="relative"/> (below the root, '/'-separated), reached without following a
+    /// link. Valid until the next call on this tree. <see cref="IOException"/> when it is not there or not a directory.
+    /// </summary>
+    public SafeFileHandle OpenBelow(string relative)
+    {
+        TrimCache();
+        return _rootHandle is null ? throw new IOException("directory handles need Linux") : Open(relative, create: false);
+    }
 
     /// <summary>Sets a directory's permission bits (when given) and modification time, never through a link.</summary>
     public void SetMetadata(string fullPath, UnixFileMode? mode, long modifiedUnixNanoseconds)

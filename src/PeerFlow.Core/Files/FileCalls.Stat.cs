@@ -42,6 +42,59 @@ internal static partial class FileCalls
     public static PathStatus LStatAt(SafeFileHandle directory, string name, string fullPath)
         => !Native || s_statxMissing ? PortableStatus(fullPath) : Statx(directory, name, fullPath);
 
+    /// <summary>
+    /// <see cref="LStatAt(SafeFileHandle, string, string)"/> for a name that is part of a longer string: encoded on
+    /// the stack, no string made; <paramref name="directoryPath"/> (the directory's path, for messages) and the name
+    /// are only joined for an error. Null where statx is not available (not Linux, or a kernel before 4.11): the
+    /// caller asks <see cref="LStat"/> with the full path instead.
+    /// </summary>
+    public static unsafe PathStatus? TryLStatAt(SafeFileHandle directory, ReadOnlySpan<char> name, string directoryPath)
+    {
+        if (!Native || s_statxMissing || name.Length > 1024)
+        {
+            return null;
+        }
+
+        Span<byte> utf8 = stackalloc byte[(name.Length * 3) + 1];
+        var length = System.Text.Encoding.UTF8.GetBytes(name, utf8);
+        utf8[length] = 0;
+        Span<byte> buffer = stackalloc byte[StatxBufferLength];
+        var added = false;
+        int result;
+        try
+        {
+            directory.DangerousAddRef(ref added);
+            fixed (byte* path = utf8)
+            {
+                do
+                {
+                    result = Linux.StatxRaw((int)directory.DangerousGetHandle(), path, Linux.AT_SYMLINK_NOFOLLOW, Mask, ref MemoryMarshal.GetReference(buffer));
+                }
+                while (result != 0 && Marshal.GetLastPInvokeError() == Linux.EINTR);
+            }
+        }
+        catch (EntryPointNotFoundException)
+        {
+            s_statxMissing = true;
+            return null;
+        }
+        finally
+        {
+            if (added)
+            {
+                directory.DangerousRelease();
+            }
+        }
+
+        if (result != 0 && Marshal.GetLastPInvokeError() == Linux.ENOSYS)
+        {
+            s_statxMissing = true;
+            return null;
+        }
+
+        return result == 0 ? Parse(buffer) : Failed(Marshal.GetLastPInvokeError(), directoryPath.Length == 0 ? name.ToString() : string.Concat(directoryPath, "/", name));
+    }
+
     private static PathStatus Statx(SafeFileHandle? directory, string path, string fullPath)
     {
         Span<byte> buffer = stackalloc byte[StatxBufferLength];
@@ -65,22 +118,32 @@ internal static partial class FileCalls
         if (result != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            if (errno is Linux.ENOENT or Linux.ENOTDIR)
-            {
-                return default;
-            }
-
             if (errno == Linux.ENOSYS)
             {
                 s_statxMissing = true;
                 return PortableStatus(fullPath);
             }
 
-            throw errno is Linux.EACCES or Linux.EPERM
-                ? new UnauthorizedAccessException($"cannot examine '{fullPath}': {Marshal.GetPInvokeErrorMessage(errno)}")
-                : Error(errno, $"cannot examine '{fullPath}'");
+            return Failed(errno, fullPath);
         }
 
+        return Parse(buffer);
+    }
+
+    private static PathStatus Failed(int errno, string path)
+    {
+        if (errno is Linux.ENOENT or Linux.ENOTDIR)
+        {
+            return default;
+        }
+
+        throw errno is Linux.EACCES or Linux.EPERM
+            ? new UnauthorizedAccessException($"cannot examine '{path}': {Marshal.GetPInvokeErrorMessage(errno)}")
+            : Error(errno, $"cannot examine '{path}'");
+    }
+
+    private static PathStatus Parse(ReadOnlySpan<byte> buffer)
+    {
         var mode = BinaryPrimitives.ReadUInt16LittleEndian(buffer[28..]);
         var size = BinaryPrimitives.ReadInt64LittleEndian(buffer[40..]);
         var seconds = BinaryPrimitives.ReadInt64LittleEndian(buffer[112..]);
@@ -122,6 +185,9 @@ internal static partial class FileCalls
         // struct statx has the same layout on every architecture (that is why it exists): mode at 28, size at 40, mtime at 112.
         [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         public static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);
+
+        [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+        public static unsafe partial int StatxRaw(int directory, byte* path, int flags, uint mask, ref byte buffer);
 
         [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         public static partial int StatxAt(SafeFileHandle directory, string path, int flags, uint mask, ref byte buffer);

@@ -113,8 +113,17 @@ public static class SafePath
     /// checks that the result is still strictly inside it.
     /// </summary>
     public static string Combine(string destination, IReadOnlyList<string> segments, string originalPath)
+        => Combine(destination, string.Join('/', segments), originalPath);
+
+    /// <summary>
+    /// Joins <paramref name="relative"/>, '/'-separated names each already checked by <see cref="Split"/>, under
+    /// <paramref name="destination"/> (a full, normalised path) and checks that the result is still strictly inside
+    /// it. Checked names leave nothing to normalise on Unix (no '.', '..', empty names or other separators), so the
+    /// join is the full path there; Windows still normalises (its separator, trailing dots and spaces).
+    /// </summary>
+    public static string Combine(string destination, string relative, string originalPath)
     {
-        var combined = Path.GetFullPath(Path.Join(destination, string.Join(Path.DirectorySeparatorChar, segments)));
+        var combined = OperatingSystem.IsWindows() ? Path.GetFullPath(Path.Join(destination, relative)) : Path.Join(destination, relative);
         if (!IsStrictlyInside(destination, combined))
         {
             throw new InvalidPathException(originalPath, "the path leaves the destination");
@@ -187,8 +196,8 @@ public static class SafePath
     /// <summary>True when <paramref name="candidate"/> is below <paramref name="root"/> (both full paths).</summary>
     public static bool IsStrictlyInside(string root, string candidate)
     {
-        var prefix = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
-        return candidate.Length > prefix.Length && candidate.StartsWith(prefix, StringComparison.Ordinal);
+        var length = Path.EndsInDirectorySeparator(root) ? root.Length : root.Length + 1;
+        return candidate.Length > length && candidate.StartsWith(root, StringComparison.Ordinal) && candidate[length - 1] == Path.DirectorySeparatorChar;
     }
 
     /// <summary>Makes a peer-supplied name safe to print on a terminal (control and format characters escaped).</summary>

@@ -138,16 +138,31 @@ public sealed class SourceSet
     /// </summary>
     public void StartWalking()
     {
-        var walking = new Walking(new System.Collections.Concurrent.BlockingCollection<SourceEntry>(RememberedEntries), new WalkLog());
+        var walking = new Walking(new System.Collections.Concurrent.BlockingCollection<List<SourceEntry>>(RememberedEntries / HandOver), new WalkLog());
         _walking = walking;
         _ = Task.Run(() =>
         {
+            // Handed over in groups, not one by one: a hand-over can wake the other thread, and that costs more than
+            // examining the entry. A group also goes when it is a few milliseconds old, so a slow disk still streams.
+            var group = new List<SourceEntry>(HandOver);
+            var started = 0L;
             try
             {
                 foreach (var entry in EnumerateCore(walking.Log))
                 {
-                    walking.Entries.Add(entry);
+                    if (group.Count == 0)
+                    {
+                        started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    }
+
+                    group.Add(entry);
+                    if (group.Count == HandOver || System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks > HandOverAge)
+                    {
+                        walking.Entries.Add(group);
+                        group = new List<SourceEntry>(HandOver);
+                    }
                 }
+
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -156,14 +171,22 @@ public sealed class SourceSet
             }
             finally
             {
+                if (group.Count > 0)
+                {
+                    walking.Entries.Add(group);
+                }
+
                 walking.Entries.CompleteAdding();
             }
         });
     }
 
+    private const int HandOver = 256;
+    private const long HandOverAge = TimeSpan.TicksPerMillisecond * 5;
+
     private Walking? _walking;
 
-    private sealed record Walking(System.Collections.Concurrent.BlockingCollection<SourceEntry> Entries, WalkLog Log);
+    private sealed record Walking(System.Collections.Concurrent.BlockingCollection<List<SourceEntry>> Entries, WalkLog Log);
 
     /// <summary>The totals of <see cref="Measure"/> if it ran; null otherwise.</summary>
     public (long Files, long Directories, long Bytes)? Totals => _totals;
@@ -179,9 +202,12 @@ public sealed class SourceSet
     {
         if (collectWarnings && Interlocked.Exchange(ref _walking, null) is { } walking)
         {
-            foreach (var entry in walking.Entries.GetConsumingEnumerable())
+            foreach (var group in walking.Entries.GetConsumingEnumerable())
             {
-                yield return entry;
+                foreach (var entry in group)
+                {
+                    yield return entry;
+                }
             }
 
             walking.Entries.Dispose();

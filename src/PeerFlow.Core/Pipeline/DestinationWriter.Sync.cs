@@ -44,6 +44,9 @@ internal sealed partial class DestinationWriter
     /// or with checksums the same content: its time and permissions are brought in line, no data needed) or
     /// <see cref="VerdictKind.Update"/> (send it; it replaces what is there once verified).
     /// </summary>
+    /// <summary>The target read ahead (a sync whose target existed); null: every file is examined as it is judged.</summary>
+    public TargetScan? Scan { get; init; }
+
     private EntryVerdict? JudgeSync(IncomingFile file, SyncPlan sync)
     {
         var entry = file.Entry;
@@ -52,7 +55,7 @@ internal sealed partial class DestinationWriter
         PathStatus existing;
         try
         {
-            existing = _tree.Status(file.FinalPath);
+            existing = Scan?.Find(file.DisplayPath) ?? _tree.StatusBelow(file.DisplayPath);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

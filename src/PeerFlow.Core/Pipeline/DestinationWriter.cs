@@ -142,7 +142,7 @@ internal sealed partial class DestinationWriter
                     _directories.Add((finalPath, display, entry));
                     if (!DryRun)
                     {
-                        if (Sync is not null && display.Length > 0 && _tree.Status(finalPath).Kind is PathKind.File or PathKind.Link or PathKind.Other && !ClearTheWay(finalPath, display, EntryKind.File))
+                        if (Sync is not null && display.Length > 0 && _tree.StatusBelow(display).Kind is PathKind.File or PathKind.Link or PathKind.Other && !ClearTheWay(finalPath, display, EntryKind.File))
                         {
                             Fail(display, "a file is where this directory goes; sync with --delete to replace it");
                             break;
@@ -376,10 +376,13 @@ internal sealed partial class DestinationWriter
     /// </summary>
     private (string FinalPath, string Display) Locate(EntryInfo entry, string[] segments, RootPlan root)
     {
+        // The entry's path is its checked segments joined by '/': the stored path is a cut of it, not a new join.
+        string display;
         if (root.StoredName.Length > 0)
         {
+            display = segments.Length == 1 ? root.StoredName : string.Concat(root.StoredName, entry.Path.AsSpan(segments[0].Length));
             segments[0] = root.StoredName;
-            return (SafePath.Combine(_destination, segments, entry.Path), string.Join('/', segments));
+            return (SafePath.Combine(_destination, display, entry.Path), display);
         }
 
         if (segments.Length == 1)
@@ -392,8 +395,8 @@ internal sealed partial class DestinationWriter
             throw new InvalidPathException(entry.Path, $"'{PartialStore.StateDirectoryName}' is reserved for PeerFlow's own files");
         }
 
-        var below = segments[1..];
-        return (SafePath.Combine(_destination, below, entry.Path), string.Join('/', below));
+        display = entry.Path[(segments[0].Length + 1)..];
+        return (SafePath.Combine(_destination, display, entry.Path), display);
     }
 
     /// <summary>

@@ -62,7 +62,9 @@ public sealed class TransportCatalog
             return catalog;
         }
 
-        foreach (var pluginDirectory in System.IO.Directory.EnumerateDirectories(catalog.Directory).Order(StringComparer.Ordinal))
+        var pluginDirectories = System.IO.Directory.GetDirectories(catalog.Directory);
+        Array.Sort(pluginDirectories, StringComparer.Ordinal);
+        foreach (var pluginDirectory in pluginDirectories)
         {
             var name = Path.GetFileName(pluginDirectory);
             var assemblyPath = Path.Combine(pluginDirectory, name + ".dll");

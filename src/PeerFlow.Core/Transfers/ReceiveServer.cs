@@ -119,7 +119,7 @@ public sealed partial class ReceiveServer
     {
         using var control = ControlledObservers is null ? null : new TransferControl();
         var observer = new StartWatcher(control is null ? _observers() : ControlledObservers!(control));
-        var peer = connection.RemoteEndPoint?.ToString() ?? "?";
+        var peer = EndPointText.Of(connection.RemoteEndPoint) ?? "?";
         await using (connection.ConfigureAwait(false))
         {
             try

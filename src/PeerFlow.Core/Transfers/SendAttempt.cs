@@ -90,7 +90,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
         state.MoveTo(TransferState.Sending);
         control?.Attach(session);
         session.Start();
-        observer.OnStarted(new TransferStarted(TransferDirection.Send, Convert.ToHexStringLower(offer.TransferId), connection.RemoteEndPoint?.ToString() is { Length: > 0 } remote ? remote : null, offer.Roots, offer.TotalFiles, offer.TotalBytes, Security.TlsLayer.RemoteId(connection)?.Text, 1 + dataStreams.Count)
+        observer.OnStarted(new TransferStarted(TransferDirection.Send, Convert.ToHexStringLower(offer.TransferId), EndPointText.Of(connection.RemoteEndPoint), offer.Roots, offer.TotalFiles, offer.TotalBytes, Security.TlsLayer.RemoteId(connection)?.Text, 1 + dataStreams.Count)
         {
             Target = offer.Target,
             Sync = offer.Sync is not null,

@@ -76,6 +76,7 @@ public static class TransferReceiver
         PartialStore? store = null;
         var discard = false;
         StreamJoins.Joinable? joinable = null;
+        TargetScan? scan = null;
         try
         {
             TransferOffer offer;
@@ -188,6 +189,8 @@ public static class TransferReceiver
             var extraStreams = capabilities.Contains(ProtocolConstants.CapabilityStreams) && (acceptsJoins || connection is IMultiplexedTransportConnection)
                 ? Math.Clamp(offer.ExtraStreams, 0, Math.Min(options.MaxStreams - 1, ProtocolConstants.MaxExtraStreams))
                 : 0;
+            // The sender sets up after the reply: the target is read meanwhile, and judged from memory as entries come.
+            scan = sync is not null && targetExisted ? TargetScan.Start(destination, sync.Protect) : null;
             joinable = extraStreams > 0 ? StreamJoins.Register(offer.TransferId, extraStreams, Security.TlsLayer.RemoteId(connection)) : null;
             await frames.SendControlAsync(new TransferReply { Accepted = true, RootNames = [.. offer.Roots.Select(r => plans[r].StoredName)], Verdicts = verdicts, ExtraStreams = extraStreams, StreamToken = joinable?.Token }, cancellationToken).ConfigureAwait(false);
             progress.FilesTotal = offer.TotalFiles;
@@ -196,7 +199,7 @@ public static class TransferReceiver
             state.MoveTo(TransferState.Receiving);
             control?.Attach(session);
             session.Start();
-            observer.OnStarted(new TransferStarted(TransferDirection.Receive, transferId, connection.RemoteEndPoint?.ToString() is { Length: > 0 } remote ? remote : null, [.. offer.Roots.Select(SafePath.Printable)], offer.TotalFiles, offer.TotalBytes, Security.TlsLayer.RemoteId(connection)?.Text, 1 + extraStreams)
+            observer.OnStarted(new TransferStarted(TransferDirection.Receive, transferId, EndPointText.Of(connection.RemoteEndPoint), [.. offer.Roots.Select(SafePath.Printable)], offer.TotalFiles, offer.TotalBytes, Security.TlsLayer.RemoteId(connection)?.Text, 1 + extraStreams)
             {
                 Target = offer.Target is null ? null : SafePath.Printable(offer.Target),
                 Sync = sync is not null,
@@ -206,7 +209,7 @@ public static class TransferReceiver
             using var ownedPool = options.Pool is null ? new ChunkPool() : null;
             var pool = options.Pool ?? ownedPool!;
             using var tree = new DirectoryTree(destination);
-            var writer = new DestinationWriter(destination, options, store, verdicts ? session.Post : null, plans, progress, observer, tree) { MultiStream = extraStreams > 0, Sync = sync };
+            var writer = new DestinationWriter(destination, options, store, verdicts ? session.Post : null, plans, progress, observer, tree) { MultiStream = extraStreams > 0, Sync = sync, Scan = scan };
             var pipeline = new ReceivePipeline(frames, session, writer, pool, fault, capabilities.Contains(ProtocolConstants.CapabilityLz4), options.Capacity, options.Writers);
             joinable?.Attach(pipeline, session);
             using var accepting = CancellationTokenSource.CreateLinkedTokenSource(fault.Token);
@@ -312,6 +315,7 @@ public static class TransferReceiver
         finally
         {
             joinable?.Dispose();
+            scan?.Dispose();
             control?.Detach(session!);
             if (store is not null)
             {

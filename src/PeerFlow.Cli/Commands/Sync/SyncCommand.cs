@@ -40,12 +40,8 @@ internal static class SyncCommand
         command.Options.Add(common.Include);
         command.SetAction((result, token) => CommandRunner.RunAsync(result, common, async (renderer, ct) =>
         {
-            Warmup.Start();
             var send = common.Config.Send;
             var file = common.Config.Sync;
-            var identity = SendCommand.LoadIdentityInBackground(result, common, renderer);
-            var address = CommonOptions.Pick(result, to, send?.To) ?? throw new UsageException("where to sync to is missing: --to HOST:PORT[/PATH] (or send.to in --config)");
-            var (endPoint, remote) = EndPointParser.ParseWithPath(address, "--to");
             var path = result.GetValue(source)!;
             var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
             if (!Directory.Exists(full))
@@ -55,6 +51,29 @@ internal static class SyncCommand
                     : $"'{path}' does not exist (is its disk mounted?); nothing was synced");
             }
 
+            var include = CommonOptions.Switch(result, links, send?.Links);
+            var filter = common.Filter(result);
+            SourceSet Walk()
+            {
+                try
+                {
+                    var sources = new SourceSet([full], include, filter) { SkipStateDirectory = true };
+
+                    // Walked on the other core while the transport loads and connects; compared as it is walked.
+                    sources.StartWalking();
+                    return sources;
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new UsageException(ex.Message);
+                }
+            }
+
+            SourceSet? first = Walk();
+            Warmup.Start();
+            var identity = SendCommand.LoadIdentityInBackground(result, common, renderer);
+            var address = CommonOptions.Pick(result, to, send?.To) ?? throw new UsageException("where to sync to is missing: --to HOST:PORT[/PATH] (or send.to in --config)");
+            var (endPoint, remote) = EndPointParser.ParseWithPath(address, "--to");
             var options = common.SendOptions(result, CommonOptions.Reconnects(result, reconnects, send?.Reconnects), remote ?? Path.GetFileName(full), new SyncOptions
             {
                 Checksum = CommonOptions.Switch(result, checksum, file?.Checksum),
@@ -65,26 +84,13 @@ internal static class SyncCommand
                 WholeFile = CommonOptions.Switch(result, wholeFile, file?.WholeFile),
                 DryRun = CommonOptions.Switch(result, dryRun, file?.DryRun),
             });
-            var include = CommonOptions.Switch(result, links, send?.Links);
-            var filter = common.Filter(result);
             renderer.ShowSyncChanges = options.Sync!.DryRun || result.GetValue(common.Verbose);
             var transport = common.ResolveTransport(result, "tcp");
             var connect = SendCommand.Connector(result, common, renderer, transport, endPoint, CommonOptions.Pick(result, peer, send?.Peer), identity);
 
             async Task<TransferResult> RunOnceAsync(CancellationToken cancellationToken)
             {
-                SourceSet sources;
-                try
-                {
-                    sources = new SourceSet([full], include, filter) { SkipStateDirectory = true };
-                }
-                catch (ArgumentException ex)
-                {
-                    throw new UsageException(ex.Message);
-                }
-
-                // Walked on the other core while the connection is made; compared as it is walked.
-                sources.StartWalking();
+                var sources = Interlocked.Exchange(ref first, null) ?? Walk();
                 if (options.Sync.Delete && !Directory.EnumerateFileSystemEntries(full).Any())
                 {
                     renderer.Warning($"'{path}' is empty: the receiver will not delete anything (an unmounted disk looks like this)");
