@@ -14,6 +14,9 @@ using PeerFlow.Cli.Commands.Serve;
 using PeerFlow.Cli.Commands.Sync;
 using PeerFlow.Cli.Commands.Trust;
 
+// First, before PeerFlow starts any thread: see NoCertificateAuthorities.
+PeerFlow.Security.NoCertificateAuthorities.Apply();
+
 var root = new RootCommand("PeerFlow: move files and directory trees between peers, fast, safely and verified.");
 (string Name, Func<Command> Create)[] verbs =
 [

@@ -132,7 +132,7 @@ public sealed class SourceSet
     }
 
     /// <summary>
-    /// Starts walking the tree on a thread-pool thread, up to <see cref="RememberedEntries"/> entries ahead; the next
+    /// Starts walking the tree on its own thread, up to <see cref="RememberedEntries"/> entries ahead; the next
     /// <see cref="Enumerate"/> takes them from there as they come. A sync calls it first thing, so the walk overlaps
     /// with loading the transport, connecting and the handshake.
     /// </summary>
@@ -140,7 +140,9 @@ public sealed class SourceSet
     {
         var walking = new Walking(new System.Collections.Concurrent.BlockingCollection<List<SourceEntry>>(RememberedEntries / HandOver), new WalkLog());
         _walking = walking;
-        _ = Task.Run(() =>
+        // Its own thread, not a pool worker: the walk runs for the whole of a large tree, and the pool's few
+        // workers must stay free for the transfer's own continuations.
+        _ = Task.Factory.StartNew(() =>
         {
             // Handed over in groups, not one by one: a hand-over can wake the other thread, and that costs more than
             // examining the entry. A group also goes when it is a few milliseconds old, so a slow disk still streams.
@@ -178,7 +180,7 @@ public sealed class SourceSet
 
                 walking.Entries.CompleteAdding();
             }
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     private const int HandOver = 256;

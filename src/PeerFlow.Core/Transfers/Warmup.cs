@@ -24,7 +24,8 @@ public static class Warmup
     {
         if (Interlocked.Exchange(ref s_started, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static _ => Run(), null);
+            // Its own thread, so that it never holds up the pool's workers (two, on a two-core machine).
+            new Thread(Run) { IsBackground = true, Name = "PeerFlow warm-up" }.Start();
         }
     }
 
