@@ -163,36 +163,6 @@ internal sealed class DirectoryTree : IDisposable
     }
 
     /// <summary>
-    /// What is at <paramref name="fullPath"/> (below the root), never following a link, looked up from its open parent
-    /// directory; <see cref="PathKind.Missing"/> when it or its parent is not there.
-    /// </summary>
-    public PathStatus Status(string fullPath)
-    {
-        var parentPath = Path.GetDirectoryName(fullPath)!;
-        if (_rootHandle is null || parentPath == _missingParent)
-        {
-            return FileCalls.LStat(fullPath);
-        }
-
-        TrimCache();
-        SafeFileHandle parent;
-        try
-        {
-            parent = Open(Relative(parentPath), create: false);
-        }
-        catch (IOException)
-        {
-            // Not there (a dry run into a new directory), or not a directory: the path says which.
-            _missingParent = parentPath;
-            return FileCalls.LStat(fullPath);
-        }
-
-        return FileCalls.LStatAt(parent, Path.GetFileName(fullPath), fullPath);
-    }
-
-    private string? _missingParent;
-
-    /// <summary>
     /// What is at <paramref name="relative"/> (a '/'-separated path below the root, as a transfer stores it), never
     /// following a link, looked up from its open parent directory; <see cref="PathKind.Missing"/> when it or its parent
     /// is not there. The sync's per-file question: no full path is built, and a cached parent costs no allocation.

@@ -33,42 +33,37 @@ internal static partial class FileCalls
 
     /// <summary>The status of <paramref name="path"/>, without following a link; <see cref="PathKind.Missing"/> when nothing is there.</summary>
     /// <exception cref="IOException">It cannot be examined (other than not existing).</exception>
-    public static PathStatus LStat(string path) => !Native || s_statxMissing ? PortableStatus(path) : Statx(null, path, path);
+    public static PathStatus LStat(string path)
+        => !Native || s_statxMissing ? PortableStatus(path) : Statx(null, path, null) ?? PortableStatus(path);
 
     /// <summary>
     /// The status of <paramref name="name"/> inside the open <paramref name="directory"/> (the kernel looks up one name,
-    /// not the whole path); <paramref name="fullPath"/> is for messages and the portable path.
+    /// not the whole path), without following a link. The name may be part of a longer string: it is encoded on the
+    /// stack, no string made; <paramref name="directoryPath"/> names the directory in messages ("" for none). Null
+    /// where statx is not available (not Linux, or a kernel before 4.11): ask <see cref="LStat"/> with the full path.
     /// </summary>
-    public static PathStatus LStatAt(SafeFileHandle directory, string name, string fullPath)
-        => !Native || s_statxMissing ? PortableStatus(fullPath) : Statx(directory, name, fullPath);
+    public static PathStatus? TryLStatAt(SafeFileHandle directory, ReadOnlySpan<char> name, string directoryPath)
+        => !Native || s_statxMissing ? null : Statx(directory, name, directoryPath);
 
-    /// <summary>
-    /// <see cref="LStatAt(SafeFileHandle, string, string)"/> for a name that is part of a longer string: encoded on
-    /// the stack, no string made; <paramref name="directoryPath"/> (the directory's path, for messages) and the name
-    /// are only joined for an error. Null where statx is not available (not Linux, or a kernel before 4.11): the
-    /// caller asks <see cref="LStat"/> with the full path instead.
-    /// </summary>
-    public static unsafe PathStatus? TryLStatAt(SafeFileHandle directory, ReadOnlySpan<char> name, string directoryPath)
+    /// <summary>One statx of <paramref name="path"/>, relative to <paramref name="directory"/> when given; null when statx is not available.</summary>
+    private static unsafe PathStatus? Statx(SafeFileHandle? directory, ReadOnlySpan<char> path, string? directoryPath)
     {
-        if (!Native || s_statxMissing || name.Length > 1024)
-        {
-            return null;
-        }
-
-        Span<byte> utf8 = stackalloc byte[(name.Length * 3) + 1];
-        var length = System.Text.Encoding.UTF8.GetBytes(name, utf8);
-        utf8[length] = 0;
+        var longest = (path.Length * 3) + 1;
+        var rented = longest > 1024 ? System.Buffers.ArrayPool<byte>.Shared.Rent(longest) : null;
+        Span<byte> utf8 = rented ?? stackalloc byte[longest];
+        utf8[System.Text.Encoding.UTF8.GetBytes(path, utf8)] = 0;
         Span<byte> buffer = stackalloc byte[StatxBufferLength];
         var added = false;
         int result;
         try
         {
-            directory.DangerousAddRef(ref added);
-            fixed (byte* path = utf8)
+            directory?.DangerousAddRef(ref added);
+            var at = directory is null ? Linux.AT_FDCWD : (int)directory.DangerousGetHandle();
+            fixed (byte* encoded = utf8)
             {
                 do
                 {
-                    result = Linux.StatxRaw((int)directory.DangerousGetHandle(), path, Linux.AT_SYMLINK_NOFOLLOW, Mask, ref MemoryMarshal.GetReference(buffer));
+                    result = Linux.Statx(at, encoded, Linux.AT_SYMLINK_NOFOLLOW, Mask, ref MemoryMarshal.GetReference(buffer));
                 }
                 while (result != 0 && Marshal.GetLastPInvokeError() == Linux.EINTR);
             }
@@ -82,52 +77,28 @@ internal static partial class FileCalls
         {
             if (added)
             {
-                directory.DangerousRelease();
+                directory!.DangerousRelease();
+            }
+
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
             }
         }
 
-        if (result != 0 && Marshal.GetLastPInvokeError() == Linux.ENOSYS)
+        if (result == 0)
+        {
+            return Parse(buffer);
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == Linux.ENOSYS)
         {
             s_statxMissing = true;
             return null;
         }
 
-        return result == 0 ? Parse(buffer) : Failed(Marshal.GetLastPInvokeError(), directoryPath.Length == 0 ? name.ToString() : string.Concat(directoryPath, "/", name));
-    }
-
-    private static PathStatus Statx(SafeFileHandle? directory, string path, string fullPath)
-    {
-        Span<byte> buffer = stackalloc byte[StatxBufferLength];
-        int result;
-        try
-        {
-            do
-            {
-                result = directory is null
-                    ? Linux.Statx(Linux.AT_FDCWD, path, Linux.AT_SYMLINK_NOFOLLOW, Mask, ref MemoryMarshal.GetReference(buffer))
-                    : Linux.StatxAt(directory, path, Linux.AT_SYMLINK_NOFOLLOW, Mask, ref MemoryMarshal.GetReference(buffer));
-            }
-            while (result != 0 && Marshal.GetLastPInvokeError() == Linux.EINTR);
-        }
-        catch (EntryPointNotFoundException)
-        {
-            s_statxMissing = true;
-            return PortableStatus(fullPath);
-        }
-
-        if (result != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            if (errno == Linux.ENOSYS)
-            {
-                s_statxMissing = true;
-                return PortableStatus(fullPath);
-            }
-
-            return Failed(errno, fullPath);
-        }
-
-        return Parse(buffer);
+        return Failed(errno, string.IsNullOrEmpty(directoryPath) ? path.ToString() : string.Concat(directoryPath, "/", path));
     }
 
     private static PathStatus Failed(int errno, string path)
@@ -183,13 +154,7 @@ internal static partial class FileCalls
         public const uint STATX_SIZE = 0x200;
 
         // struct statx has the same layout on every architecture (that is why it exists): mode at 28, size at 40, mtime at 112.
-        [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-        public static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);
-
         [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
-        public static unsafe partial int StatxRaw(int directory, byte* path, int flags, uint mask, ref byte buffer);
-
-        [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-        public static partial int StatxAt(SafeFileHandle directory, string path, int flags, uint mask, ref byte buffer);
+        public static unsafe partial int Statx(int directory, byte* path, int flags, uint mask, ref byte buffer);
     }
 }
