@@ -54,6 +54,9 @@ public static class ProtocolConstants
     /// <summary>Capability: control frames may be LZ4-compressed (the sender compresses its long entry batches).</summary>
     public const string CapabilityLz4Control = "lz4-control";
 
+    /// <summary>Capability: entry batches may be coded against the previous entry (<c>CompactEntryBatch</c>, kind 20).</summary>
+    public const string CapabilityCompactEntries = "compact-entries";
+
     /// <summary>Capability: sync transfers (<c>TransferOffer.Sync</c>): verdicts on every file, updates, deletions, dry runs.</summary>
     public const string CapabilitySync = "sync";
 

@@ -22,6 +22,9 @@ internal sealed partial class SendPipeline
     /// <summary>The receiver takes LZ4-compressed control frames: entry batches (most of a no-op sync's traffic) go compressed.</summary>
     public bool CompressControl { get; init; }
 
+    /// <summary>The receiver reads entry batches coded against the previous entry (capability <c>compact-entries</c>).</summary>
+    public bool CompactEntries { get; init; }
+
     /// <summary>The sync this pipeline runs (as offered); null for a plain transfer.</summary>
     public SyncRequest? Sync { get; init; }
 

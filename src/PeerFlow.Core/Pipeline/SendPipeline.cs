@@ -231,7 +231,7 @@ internal sealed partial class SendPipeline
         }
 
         // The declaration is inside the ordered pipeline before any reader sees these files.
-        await SendAsync(head, new ControlItem(new EntryBatch { Entries = infos }), token).ConfigureAwait(false);
+        await SendAsync(head, new ControlItem(new EntryBatch { Entries = infos, Compact = CompactEntries }), token).ConfigureAwait(false);
         var files = new List<SourceEntry>(batch.Count);
         foreach (var entry in batch)
         {

@@ -10,7 +10,7 @@ internal static class Handshake
 {
     public static string Software { get; } = "PeerFlow/" + (typeof(Handshake).Assembly.GetName().Version?.ToString(3) ?? "0");
 
-    private static readonly string[] OurCapabilities = [ProtocolConstants.CapabilityLz4, ProtocolConstants.CapabilityResume, ProtocolConstants.CapabilitySymlinks, ProtocolConstants.CapabilityStreams, ProtocolConstants.CapabilitySync, ProtocolConstants.CapabilityLz4Control];
+    private static readonly string[] OurCapabilities = [ProtocolConstants.CapabilityLz4, ProtocolConstants.CapabilityResume, ProtocolConstants.CapabilitySymlinks, ProtocolConstants.CapabilityStreams, ProtocolConstants.CapabilitySync, ProtocolConstants.CapabilityLz4Control, ProtocolConstants.CapabilityCompactEntries];
 
     /// <summary>Connecting side: preface + Hello, then the peer's preface + HelloReply. Returns the shared capabilities.</summary>
     public static async Task<HashSet<string>> ConnectAsync(FrameConnection connection, CancellationToken cancellationToken)

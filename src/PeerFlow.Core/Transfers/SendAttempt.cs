@@ -106,6 +106,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
             Sync = offer.Sync,
             Signatures = signatures,
             CompressControl = capabilities.Contains(ProtocolConstants.CapabilityLz4Control),
+            CompactEntries = capabilities.Contains(ProtocolConstants.CapabilityCompactEntries),
         };
         using var reporting = new CancellationTokenSource();
         var reporter = progress.ReportAsync(observer, options.ProgressInterval, reporting.Token);

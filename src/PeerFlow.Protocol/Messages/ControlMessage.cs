@@ -27,6 +27,7 @@ namespace PeerFlow.Protocol.Messages;
 [Union(17, typeof(SyncDeletions))]
 [Union(18, typeof(BlockSignatures))]
 [Union(19, typeof(BlockCopy))]
+[Union(20, typeof(CompactEntryBatch))]
 public abstract class ControlMessage
 {
 }

@@ -438,6 +438,73 @@ internal sealed partial class ControlMessageFormatter
         return entries;
     }
 
+    private static CompactEntry[] ReadCompactEntries(ref MessagePackReader reader, MessagePackSerializerOptions options)
+    {
+        var count = reader.ReadArrayHeader();
+        var entries = new CompactEntry[count];
+        for (var i = 0; i < count; i++)
+        {
+            options.Security.DepthStep(ref reader);
+            var fields = new Fields(reader.ReadArrayHeader());
+            var e = new CompactEntry();
+            if (fields.Next())
+            {
+                e.IdStep = reader.ReadUInt32();
+            }
+
+            if (fields.Next())
+            {
+                e.SharedBytes = reader.ReadInt32();
+            }
+
+            if (fields.Next())
+            {
+                e.Rest = ReadString(ref reader);
+            }
+
+            if (fields.Next())
+            {
+                e.Kind = (EntryKind)reader.ReadByte();
+            }
+
+            if (fields.Next())
+            {
+                e.SizeStep = reader.ReadInt64();
+            }
+
+            if (fields.Next())
+            {
+                e.SecondsStep = reader.ReadInt64();
+            }
+
+            if (fields.Next())
+            {
+                e.Nanoseconds = reader.ReadUInt32();
+            }
+
+            if (fields.Next())
+            {
+                e.Mode = reader.TryReadNil() ? null : reader.ReadInt32();
+            }
+
+            if (fields.Next())
+            {
+                e.LinkTarget = reader.TryReadNil() ? null : ReadString(ref reader);
+            }
+
+            if (fields.Next())
+            {
+                e.Hash = ReadBytes(ref reader);
+            }
+
+            fields.SkipRest(ref reader);
+            reader.Depth--;
+            entries[i] = e;
+        }
+
+        return entries;
+    }
+
     private static EntryFailure[] ReadFailures(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         var count = reader.ReadArrayHeader();

@@ -43,6 +43,39 @@ internal sealed partial class ControlMessageFormatter
         }
     }
 
+    private static void WriteCompactEntries(ref MessagePackWriter writer, CompactEntry[]? entries)
+    {
+        if (entries is null)
+        {
+            writer.WriteNil();
+            return;
+        }
+
+        writer.WriteArrayHeader(entries.Length);
+        foreach (var e in entries)
+        {
+            writer.WriteArrayHeader(10);
+            writer.Write(e.IdStep);
+            writer.Write(e.SharedBytes);
+            writer.Write(e.Rest);
+            writer.Write((byte)e.Kind);
+            writer.Write(e.SizeStep);
+            writer.Write(e.SecondsStep);
+            writer.Write(e.Nanoseconds);
+            if (e.Mode is { } mode)
+            {
+                writer.Write(mode);
+            }
+            else
+            {
+                writer.WriteNil();
+            }
+
+            writer.Write(e.LinkTarget);
+            writer.Write(e.Hash);
+        }
+    }
+
     private static void WriteFailures(ref MessagePackWriter writer, EntryFailure[]? failures)
     {
         if (failures is null)

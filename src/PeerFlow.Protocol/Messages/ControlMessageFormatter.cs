@@ -65,6 +65,16 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 writer.Write(m.ExtraStreams);
                 writer.Write(m.StreamToken);
                 break;
+            case EntryBatch { Compact: true } m:
+                writer.Write(20);
+                writer.WriteArrayHeader(1);
+                WriteCompactEntries(ref writer, CompactEntryBatch.From(m.Entries ?? []).Entries);
+                break;
+            case CompactEntryBatch m:
+                writer.Write(20);
+                writer.WriteArrayHeader(1);
+                WriteCompactEntries(ref writer, m.Entries);
+                break;
             case EntryBatch m:
                 writer.Write(4);
                 writer.WriteArrayHeader(1);
@@ -200,6 +210,7 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 2 => ReadOffer(ref reader, ref body),
                 3 => ReadReply(ref reader, ref body),
                 4 => new EntryBatch { Entries = body.Next() ? ReadEntries(ref reader, options) : [] },
+                20 => new EntryBatch { Entries = new CompactEntryBatch { Entries = body.Next() ? ReadCompactEntries(ref reader, options) : [] }.Expand(), Compact = true },
                 5 => ReadFileEnd(ref reader, ref body),
                 6 => ReadFileAbort(ref reader, ref body),
                 7 => ReadTransferEnd(ref reader, ref body),

@@ -8,6 +8,13 @@ public sealed class EntryBatch : ControlMessage
 {
     [Key(0)]
     public EntryInfo[] Entries { get; set; } = [];
+
+    /// <summary>
+    /// Written as a <see cref="CompactEntryBatch"/> (kind 20; only to a peer with capability <c>compact-entries</c>);
+    /// set on a batch read from that form. Not part of either encoding.
+    /// </summary>
+    [IgnoreMember]
+    public bool Compact { get; set; }
 }
 
 /// <summary>What an entry is.</summary>
