@@ -37,6 +37,7 @@ public sealed class DecoderFuzzTests
             new TransferOffer { TransferId = new byte[16], Roots = ["a", "b"], TotalFiles = 3, TotalBytes = 99, ChunkSize = 1 << 20, ResumeKey = new byte[16] },
             new TransferReply { Accepted = true, RootNames = ["a (1)"], Verdicts = true },
             new EntryBatch { Entries = [new EntryInfo { Id = 1, Path = "a/b", Kind = EntryKind.File, Size = 5, ModifiedUnixNanoseconds = -5, Mode = 420 }, new EntryInfo { Id = 2, Path = "a", Kind = EntryKind.Directory }] },
+            new EntryBatch { Compact = true, Entries = [new EntryInfo { Id = 1, Path = "a/été", Kind = EntryKind.File, Size = 5, ModifiedUnixNanoseconds = -5, Mode = 420 }, new EntryInfo { Id = 3, Path = "a/étés", Kind = EntryKind.File, Size = 2, ModifiedUnixNanoseconds = 1_700_000_000_000_000_001, Mode = 420, Hash = new byte[16] }, new EntryInfo { Id = 4, Path = "a/l", Kind = EntryKind.Symlink, LinkTarget = "étés" }] },
             new FileEnd { Id = 1, Length = 5, Hash = new byte[16] },
             new FileAbort { Id = 2, Reason = "gone" },
             new TransferEnd { Files = 1, Bytes = 5 },
