@@ -52,12 +52,7 @@ public sealed class TargetScanTests : FileSystemTest
 
     private static void WaitFor(TargetScan scan, long entries)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (scan.Examined < entries && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(5);
-        }
-
+        SpinWait.SpinUntil(() => scan.Examined >= entries, TimeSpan.FromSeconds(10));
         Assert.That(scan.Examined, Is.EqualTo(entries), "the read-ahead examined every entry of the target");
     }
 
