@@ -112,9 +112,10 @@ internal sealed class TargetScan : IDisposable
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        catch (Exception)
         {
-            // Only a head start: whatever it did not read is examined directly.
+            // Only a head start, whatever went wrong: what it did not read is examined directly, and the failure (if it
+            // is real) meets the writer there. It must never fail the transfer from here, nor its disposal.
         }
     }
 
