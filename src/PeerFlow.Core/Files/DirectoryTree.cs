@@ -176,7 +176,7 @@ internal sealed class DirectoryTree : IDisposable
 
         var slash = relative.LastIndexOf('/');
         var parentPath = slash < 0 ? ReadOnlySpan<char>.Empty : relative.AsSpan(0, slash);
-        if (_missingRelativeParent is not null && parentPath.SequenceEqual(_missingRelativeParent))
+        if (_missingParent is not null && parentPath.SequenceEqual(_missingParent))
         {
             return default;
         }
@@ -197,7 +197,7 @@ internal sealed class DirectoryTree : IDisposable
             {
                 // Not there (a dry run into a new directory), or not a directory (a file where a directory goes):
                 // either way nothing is at the path itself.
-                _missingRelativeParent = parentPath.ToString();
+                _missingParent = parentPath.ToString();
                 return default;
             }
         }
@@ -205,7 +205,7 @@ internal sealed class DirectoryTree : IDisposable
         return FileCalls.TryLStatAt(parent, relative.AsSpan(slash + 1), slash < 0 ? "" : relative[..slash]) ?? FileCalls.LStat(Path.Join(_root, relative));
     }
 
-    private string? _missingRelativeParent;
+    private string? _missingParent;
 
     /// <summary>
     /// The open directory at <paramref name="relative"/> (below the root, '/'-separated), reached without following a

@@ -132,7 +132,7 @@ public sealed class SourceSet
     }
 
     /// <summary>
-    /// Starts walking the tree on its own thread, up to <see cref="RememberedEntries"/> entries ahead; the next
+    /// Starts walking the tree on its own thread, at most <see cref="RememberedEntries"/> entries ahead; the next
     /// <see cref="Enumerate"/> takes them from there as they come. A sync calls it first thing, so the walk overlaps
     /// with loading the transport, connecting and the handshake.
     /// </summary>
@@ -164,7 +164,6 @@ public sealed class SourceSet
                         group = new List<SourceEntry>(HandOver);
                     }
                 }
-
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

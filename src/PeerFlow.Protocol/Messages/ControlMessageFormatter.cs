@@ -21,6 +21,12 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
             return;
         }
 
+        if (value is EntryBatch { Compact: true } batch)
+        {
+            // Marked for a peer that reads compact entries: written as the message it stands for.
+            value = CompactEntryBatch.From(batch.Entries ?? []);
+        }
+
         writer.WriteArrayHeader(2);
         switch (value)
         {
@@ -64,11 +70,6 @@ internal sealed partial class ControlMessageFormatter : IMessagePackFormatter<Co
                 writer.Write(m.Verdicts);
                 writer.Write(m.ExtraStreams);
                 writer.Write(m.StreamToken);
-                break;
-            case EntryBatch { Compact: true } m:
-                writer.Write(20);
-                writer.WriteArrayHeader(1);
-                WriteCompactEntries(ref writer, CompactEntryBatch.From(m.Entries ?? []).Entries);
                 break;
             case CompactEntryBatch m:
                 writer.Write(20);
