@@ -152,10 +152,13 @@ internal sealed class TargetScan : IDisposable
                 }
 
                 listing[name] = found;
-                var path = relative.Length == 0 ? name : relative + "/" + name;
-                if (found.Kind == PathKind.Directory && !(relative.Length == 0 && name == Resume.PartialStore.StateDirectoryName) && (_protect.IsEmpty || !_protect.Excludes(path, isDirectory: true)))
+                if (found.Kind == PathKind.Directory && !(relative.Length == 0 && name == Resume.PartialStore.StateDirectoryName))
                 {
-                    directories.Add(path);
+                    var path = relative.Length == 0 ? name : relative + "/" + name;
+                    if (_protect.IsEmpty || !_protect.Excludes(path, isDirectory: true))
+                    {
+                        directories.Add(path);
+                    }
                 }
             }
         }

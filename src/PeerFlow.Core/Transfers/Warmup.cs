@@ -13,23 +13,26 @@ namespace PeerFlow.Transfers;
 /// untrusted-data settings seed a hash key from the system's cryptographic random source, which loads OpenSSL), the
 /// dataflow, hashing and LZ4 code. A receiver calls it while it waits for its first peer and a sender while it loads
 /// its transport and connects, so on a machine with a second core these costs leave the transfer's critical path.
-/// Results are discarded; a failure here is ignored (the transfer itself will meet and report it).
+/// A sync warms only the control path: most of its files are usually unchanged, and on two cores the data path's
+/// warm-up would take CPU from the comparison. Results are discarded; a failure here is ignored (the transfer itself
+/// will meet and report it).
 /// </summary>
 public static class Warmup
 {
     private static int s_started;
 
     /// <summary>Starts the warm-up once per process; later calls do nothing.</summary>
-    public static void Start()
+    /// <param name="dataPath">Also the data path (hashing, LZ4, chunk buffers); false for the control path only.</param>
+    public static void Start(bool dataPath = true)
     {
         if (Interlocked.Exchange(ref s_started, 1) == 0)
         {
             // Its own thread, so that it never holds up the pool's workers (two, on a two-core machine).
-            new Thread(Run) { IsBackground = true, Name = "PeerFlow warm-up" }.Start();
+            new Thread(() => Run(dataPath)) { IsBackground = true, Name = "PeerFlow warm-up" }.Start();
         }
     }
 
-    private static void Run()
+    private static void Run(bool dataPath)
     {
         try
         {
@@ -37,17 +40,9 @@ public static class Warmup
             FrameWriter.WriteControl(writer, new FileEnd { Id = 1, Length = 0, Hash = new byte[16] });
             ControlMessageSerializer.Deserialize(new System.Buffers.ReadOnlySequence<byte>(writer.WrittenMemory[Protocol.ProtocolConstants.FrameHeaderLength..]));
 
-            Span<byte> sample = stackalloc byte[4096];
-            sample.Fill(42);
-            var hasher = new XxHash128();
-            hasher.Append(sample);
-            _ = hasher.GetCurrentHash();
-
-            using var pool = new ChunkPool();
-            using var compressed = ChunkCompressor.TryCompress(sample, pool);
-            if (compressed is not null)
+            if (dataPath)
             {
-                using var _ = ChunkCompressor.Decompress(compressed.Span, sample.Length, pool);
+                WarmDataPath();
             }
 
             var block = new ActionBlock<object>(static _ => { }, new ExecutionDataflowBlockOptions { BoundedCapacity = 1 });
@@ -58,6 +53,22 @@ public static class Warmup
         catch (Exception)
         {
             // Only an optimisation.
+        }
+    }
+
+    private static void WarmDataPath()
+    {
+        Span<byte> sample = stackalloc byte[4096];
+        sample.Fill(42);
+        var hasher = new XxHash128();
+        hasher.Append(sample);
+        _ = hasher.GetCurrentHash();
+
+        using var pool = new ChunkPool();
+        using var compressed = ChunkCompressor.TryCompress(sample, pool);
+        if (compressed is not null)
+        {
+            using var _ = ChunkCompressor.Decompress(compressed.Span, sample.Length, pool);
         }
     }
 }

@@ -70,7 +70,7 @@ internal static class SyncCommand
             }
 
             SourceSet? first = Walk();
-            Warmup.Start();
+            Warmup.Start(dataPath: false);
             var identity = SendCommand.LoadIdentityInBackground(result, common, renderer);
             var address = CommonOptions.Pick(result, to, send?.To) ?? throw new UsageException("where to sync to is missing: --to HOST:PORT[/PATH] (or send.to in --config)");
             var (endPoint, remote) = EndPointParser.ParseWithPath(address, "--to");
