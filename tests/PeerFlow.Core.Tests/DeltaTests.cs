@@ -126,6 +126,27 @@ public sealed class DeltaTests : FileSystemTest
         Assert.That(steps, Is.EqualTo((target.Length + (256 * 1024) - 1) / (256 * 1024)));
     }
 
+    [TestCase(1 << 20)]
+    [TestCase(100_000)]
+    public void NewStretches_BetweenOldOnes_AcrossReadsAndChunks_SendOnlyTheNewBytes(int chunk)
+    {
+        // Old blocks at unaligned offsets between stretches of new bytes, the file longer than the scanner's 4 MiB
+        // reads and the stretches longer than a chunk: every old range is found wherever the window is when it starts.
+        var basis = Random(6_000_000, 12);
+        var fresh = Random(3_000_000, 13);
+        var target = fresh.AsSpan(0, 1_234_567).ToArray()
+            .Concat(basis.AsSpan(777_777, 2_000_000).ToArray())
+            .Concat(fresh.AsSpan(1_234_567, 1_500_001).ToArray())
+            .Concat(basis.AsSpan(3_000_001, 1_700_000).ToArray())
+            .Concat(fresh.AsSpan(2_734_568, 99).ToArray())
+            .Concat(basis.AsSpan(5_000_000, 1_000_000).ToArray())
+            .ToArray();
+        var (rebuilt, literal, _) = Delta(basis, target, chunk);
+        Assert.That(rebuilt, Is.EqualTo(target));
+        var block = DeltaSignatures.BlockSizeFor(basis.Length);
+        Assert.That(literal, Is.InRange(1_234_567 + 1_500_001 + 99, 1_234_567 + 1_500_001 + 99 + (6 * block)));
+    }
+
     [Test]
     public void RepeatedBlocks_AndATinyOrEmptyTarget_Work()
     {
