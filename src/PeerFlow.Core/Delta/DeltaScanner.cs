@@ -50,7 +50,9 @@ internal sealed class DeltaScanner : IDisposable
         _chunk = chunkSize;
         _hasher = hasher;
         _block = index.BlockSize;
-        _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(chunkSize + _block + ReadSize);
+        // Room for a chunk of literal bytes, the window and a read; never more than the file: fresh memory costs a
+        // page fault per page, and a changed file is usually much smaller than 5 MiB.
+        _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(1, Math.Min(chunkSize + _block + ReadSize, size)));
     }
 
     /// <summary>Bytes of the new file sent as literal data so far.</summary>

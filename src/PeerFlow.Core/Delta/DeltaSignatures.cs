@@ -42,7 +42,8 @@ internal static class DeltaSignatures
     public static void Compute(SafeFileHandle handle, long length, int blockSize, int perPart, Action<byte[], bool> part, CancellationToken cancellationToken)
     {
         var blocks = length / blockSize;
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(blockSize, 4 * 1024 * 1024 / blockSize * blockSize));
+        // Up to 4 MiB per read, never more than the file's blocks.
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(blockSize * (int)Math.Clamp(blocks, 1, Math.Max(1, 4 * 1024 * 1024 / blockSize)));
         try
         {
             var perRead = buffer.Length / blockSize;
