@@ -19,7 +19,8 @@ internal readonly record struct DeltaStep(long Offset, ChunkBuffer? Literal, lon
 /// </summary>
 internal sealed class DeltaScanner : IDisposable
 {
-    private const int ReadSize = 4 * 1024 * 1024;
+    /// <summary>Least read beyond a chunk and a window: small, so the buffer is one the pool already has (fresh memory costs a page fault per page).</summary>
+    private const int MinReadSize = 256 * 1024;
 
     private readonly SafeFileHandle _handle;
     private readonly long _size;
@@ -50,9 +51,9 @@ internal sealed class DeltaScanner : IDisposable
         _chunk = chunkSize;
         _hasher = hasher;
         _block = index.BlockSize;
-        // Room for a chunk of literal bytes, the window and a read; never more than the file: fresh memory costs a
-        // page fault per page, and a changed file is usually much smaller than 5 MiB.
-        _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(1, Math.Min(chunkSize + _block + ReadSize, size)));
+        // Room for a chunk of literal bytes, the window and a read at least as large as the chunk (so moving the unsent
+        // bytes to the front costs at most a copy per byte read); never more than the file.
+        _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Max(1, Math.Min(chunkSize + _block + Math.Max(MinReadSize, chunkSize), size)));
     }
 
     /// <summary>Bytes of the new file sent as literal data so far.</summary>

@@ -42,8 +42,9 @@ internal static class DeltaSignatures
     public static void Compute(SafeFileHandle handle, long length, int blockSize, int perPart, Action<byte[], bool> part, CancellationToken cancellationToken)
     {
         var blocks = length / blockSize;
-        // Up to 4 MiB per read, never more than the file's blocks.
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(blockSize * (int)Math.Clamp(blocks, 1, Math.Max(1, 4 * 1024 * 1024 / blockSize)));
+        // 256 KiB (whole blocks, at least one) per read, never more than the file's blocks: a small buffer is one the pool
+        // already has, and fresh memory costs a page fault per page.
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(blockSize * (int)Math.Clamp(blocks, 1, Math.Max(1, 256 * 1024 / blockSize)));
         try
         {
             var perRead = buffer.Length / blockSize;

@@ -8,9 +8,10 @@ namespace PeerFlow.Pipeline;
 
 /// <summary>
 /// Delta transfers in <see cref="DestinationWriter"/>: a changed file big enough gets a <see cref="VerdictKind.Delta"/>
-/// verdict, its old version is kept open as the basis, its block signatures are computed in the background (at most
-/// two files at a time) and posted after the verdicts, and the sender's <see cref="BlockCopy"/> ranges are read from
-/// the basis and written like data, in order, hashed with the rest. The new file replaces the old once verified.
+/// verdict, its old version is kept open as the basis, its block signatures are computed in the background (as many
+/// files at a time as half the cores) and posted after the verdicts, and the sender's <see cref="BlockCopy"/> ranges
+/// are read from the basis and written like data, in order, hashed with the rest. The new file replaces the old once
+/// verified.
 /// </summary>
 internal sealed partial class DestinationWriter
 {
@@ -19,7 +20,8 @@ internal sealed partial class DestinationWriter
 
     private const int SignaturesPerMessage = 65_536;
 
-    private static readonly SemaphoreSlim Signing = new(2);
+    /// <summary>Files signed at once: half the cores (signing runs at memory speed; more would starve the transfer itself).</summary>
+    private static readonly SemaphoreSlim Signing = new(Math.Max(1, Environment.ProcessorCount / 2));
 
     private readonly List<IncomingFile> _toSign = [];
 
