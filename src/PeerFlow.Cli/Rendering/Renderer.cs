@@ -27,10 +27,17 @@ internal abstract class Renderer : ITransferObserver
             return new JsonRenderer(output, error);
         }
 
-        var interactive = !Console.IsOutputRedirected && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive
-            && Environment.GetEnvironmentVariable("CI") is null;
+        var interactive = !Console.IsOutputRedirected && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null
+            && InteractiveTerminal();
         return interactive ? new LiveRenderer(output, error) : new PlainRenderer(output, error);
     }
+
+    /// <summary>
+    /// Spectre.Console's view of the terminal, in a method of its own: a headless run (output redirected) never loads
+    /// Spectre.Console at all, which its profile detection and the assembly itself would cost on every short run.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static bool InteractiveTerminal() => AnsiConsole.Profile.Capabilities.Interactive;
 
     /// <summary>Runs a transfer while it is drawn.</summary>
     public virtual Task<T> RunAsync<T>(Func<ITransferObserver, Task<T>> transfer) => transfer(this);
