@@ -325,6 +325,12 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
                         session.OnPeerResumed();
                         break;
                     case EntryVerdicts answer when verdicts is not null:
+                        if (answer.Verdicts is { Length: > 0 })
+                        {
+                            // Something is to be sent (in a sync, listed verdicts are sends, updates and deltas).
+                            Warmup.StartDataPath();
+                        }
+
                         verdicts.Record(answer);
                         break;
                     case SyncDeletions deleted:

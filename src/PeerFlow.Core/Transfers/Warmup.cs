@@ -20,6 +20,7 @@ namespace PeerFlow.Transfers;
 public static class Warmup
 {
     private static int s_started;
+    private static int s_dataStarted;
 
     /// <summary>Starts the warm-up once per process; later calls do nothing.</summary>
     /// <param name="dataPath">Also the data path (hashing, LZ4, chunk buffers); false for the control path only.</param>
@@ -28,7 +29,30 @@ public static class Warmup
         if (Interlocked.Exchange(ref s_started, 1) == 0)
         {
             // Its own thread, so that it never holds up the pool's workers (two, on a two-core machine).
+            dataPath = dataPath && Interlocked.Exchange(ref s_dataStarted, 1) == 0;
             new Thread(() => Run(dataPath)) { IsBackground = true, Name = "PeerFlow warm-up" }.Start();
+        }
+    }
+
+    /// <summary>
+    /// Warms the data path if nothing did yet: a sync calls it when the first verdict that asks for data arrives, a
+    /// few milliseconds before its readers start on that file.
+    /// </summary>
+    public static void StartDataPath()
+    {
+        if (Interlocked.Exchange(ref s_dataStarted, 1) == 0)
+        {
+            new Thread(static () =>
+            {
+                try
+                {
+                    WarmDataPath();
+                }
+                catch (Exception)
+                {
+                    // Only an optimisation.
+                }
+            }) { IsBackground = true, Name = "PeerFlow warm-up" }.Start();
         }
     }
 
