@@ -42,17 +42,7 @@ public static class Warmup
     {
         if (Interlocked.Exchange(ref s_dataStarted, 1) == 0)
         {
-            new Thread(static () =>
-            {
-                try
-                {
-                    WarmDataPath();
-                }
-                catch (Exception)
-                {
-                    // Only an optimisation.
-                }
-            }) { IsBackground = true, Name = "PeerFlow warm-up" }.Start();
+            new Thread(WarmDataPathQuietly) { IsBackground = true, Name = "PeerFlow warm-up" }.Start();
         }
     }
 
@@ -73,6 +63,18 @@ public static class Warmup
             block.Post(block);
             block.Complete();
             block.Completion.Wait();
+        }
+        catch (Exception)
+        {
+            // Only an optimisation.
+        }
+    }
+
+    private static void WarmDataPathQuietly()
+    {
+        try
+        {
+            WarmDataPath();
         }
         catch (Exception)
         {
