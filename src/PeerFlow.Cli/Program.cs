@@ -17,6 +17,14 @@ using PeerFlow.Cli.Commands.Trust;
 // First, before PeerFlow starts any thread: see NoCertificateAuthorities.
 PeerFlow.Security.NoCertificateAuthorities.Apply();
 
+// A transfer over TLS needs this installation's identity, and loading it (OpenSSL's first use) is the slowest part of
+// its start-up: it starts now, on a thread of its own, while the command line is parsed. Only a head start: the
+// command loads the identity as always and takes this result if it is the same home (PeerIdentity.StartLoading).
+if (args is ["send" or "sync", ..] && Array.IndexOf(args, "--insecure") < 0)
+{
+    PeerFlow.Security.PeerIdentity.StartLoading(HomeArgument(args));
+}
+
 var root = new RootCommand("PeerFlow: move files and directory trees between peers, fast, safely and verified.");
 (string Name, Func<Command> Create)[] verbs =
 [
@@ -85,3 +93,22 @@ void OnSignal(PosixSignalContext context)
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, shutdown.Token);
+
+// The value of --home on a command line, looked for before it is parsed (the parser has the final word).
+static string? HomeArgument(string[] args)
+{
+    for (var i = 1; i < args.Length; i++)
+    {
+        if (args[i] == "--home" && i + 1 < args.Length)
+        {
+            return args[i + 1];
+        }
+
+        if (args[i].StartsWith("--home=", StringComparison.Ordinal))
+        {
+            return args[i]["--home=".Length..];
+        }
+    }
+
+    return null;
+}

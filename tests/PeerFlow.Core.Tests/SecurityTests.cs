@@ -46,6 +46,48 @@ public sealed class SecurityTests : FileSystemTest
     }
 
     [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void AHeadStart_GivesTheSameIdentity_ForItsHomeOnly_AndNeverSkipsTheKeyCheck()
+    {
+        var home = Dir.Combine("home");
+        var other = Dir.Combine("other");
+        PeerId id;
+        using (var created = PeerIdentity.LoadOrCreate(home))
+        {
+            id = created.Id;
+        }
+
+        PeerIdentity.StartLoading(home);
+        using (var early = PeerIdentity.LoadOrCreate(home))
+        {
+            Assert.That(early.Id, Is.EqualTo(id));
+            Assert.That(early.Created, Is.False);
+            Assert.That(early.CertificateContext.TargetCertificate.HasPrivateKey, Is.True);
+        }
+
+        // Started for one home, asked for another: the other's, created as usual.
+        PeerIdentity.StartLoading(home);
+        using (var elsewhere = PeerIdentity.LoadOrCreate(other))
+        {
+            Assert.That(elsewhere.Created, Is.True);
+            Assert.That(elsewhere.Id, Is.Not.EqualTo(id));
+        }
+
+        // No identity there yet: a head start creates nothing.
+        var empty = Dir.Combine("empty");
+        PeerIdentity.StartLoading(empty);
+        Assert.That(Directory.Exists(empty), Is.False);
+
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(Path.Combine(home, "identity.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+            PeerIdentity.StartLoading(home);
+            var error = Assert.Throws<IOException>(() => PeerIdentity.LoadOrCreate(home));
+            Assert.That(error!.Message, Does.Contain("chmod 600"));
+        }
+    }
+
+    [Test]
     public void PeerId_IsEightGroupsOfFour_AndParsesAsPeopleTypeIt()
     {
         using var identity = PeerIdentity.LoadOrCreate(Dir.Combine("home"));

@@ -14,6 +14,8 @@ public sealed class PeerIdentity : IDisposable
     private const string KeyFile = "identity.key";
     private const string CertificateFile = "identity.crt";
 
+    private static EarlyLoad? s_early;
+
     private readonly Lazy<SslStreamCertificateContext> _context;
 
     private PeerIdentity(X509Certificate2 certificate, bool created, string directory)
@@ -58,13 +60,21 @@ public sealed class PeerIdentity : IDisposable
     public static PeerIdentity LoadOrCreate(string? home = null)
     {
         home = Path.GetFullPath(home ?? DefaultHome());
+        if (Interlocked.Exchange(ref s_early, null) is { } early)
+        {
+            if (early.Home == home && early.Loading.Wait(Timeout.Infinite) && early.Loading.Result is { } loaded)
+            {
+                return loaded;
+            }
+
+            // Another home, or it failed: loaded again below, where a failure is reported.
+            _ = early.Loading.ContinueWith(static t => t.Result?.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        }
+
         var keyPath = Path.Join(home, KeyFile);
         var certificatePath = Path.Join(home, CertificateFile);
         var created = File.Exists(keyPath) ? false : TryCreate(home, keyPath, certificatePath);
-        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(keyPath) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
-        {
-            throw new IOException($"'{keyPath}' is readable by others; PeerFlow will not use a private key that is not private (chmod 600 it)");
-        }
+        RequirePrivate(keyPath);
 
         // Another process may have put the key in place a moment ago and be writing the certificate.
         for (var waited = 0; !File.Exists(certificatePath) && waited < 2000; waited += 50)
@@ -80,6 +90,54 @@ public sealed class PeerIdentity : IDisposable
         }
 
         return new PeerIdentity(Load(certificatePath, keyPath), created, home);
+    }
+
+    /// <summary>
+    /// Starts loading the identity kept in <paramref name="home"/> (and making its TLS certificate context) on a thread
+    /// of its own, if there is one there; it never creates one. A command that will need the identity calls this first
+    /// thing, and the next <see cref="LoadOrCreate"/> of the same home takes the result: loading is the slowest part of
+    /// a TLS transfer's start-up (OpenSSL's first use). Only a head start: anything unusual is left to that call.
+    /// </summary>
+    public static void StartLoading(string? home)
+    {
+        try
+        {
+            var full = Path.GetFullPath(home ?? DefaultHome());
+            if (!File.Exists(Path.Join(full, KeyFile)) || !File.Exists(Path.Join(full, CertificateFile)))
+            {
+                return;
+            }
+
+            var loading = Task.Factory.StartNew(() =>
+            {
+                try
+                {
+                    RequirePrivate(Path.Join(full, KeyFile));
+                    var identity = new PeerIdentity(Load(Path.Join(full, CertificateFile), Path.Join(full, KeyFile)), created: false, full);
+                    _ = identity.CertificateContext;
+                    return identity;
+                }
+                catch (Exception)
+                {
+                    return null;
+                }
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            Interlocked.Exchange(ref s_early, new EarlyLoad(full, loading))?.Loading.ContinueWith(static t => t.Result?.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            // No head start.
+        }
+    }
+
+    private sealed record EarlyLoad(string Home, Task<PeerIdentity?> Loading);
+
+    private static void RequirePrivate(string keyPath)
+    {
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(keyPath) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+        {
+            throw new IOException($"'{keyPath}' is readable by others; PeerFlow will not use a private key that is not private (chmod 600 it)");
+        }
     }
 
     /// <summary>Creates a key and certificate; false when another process put its key in place first.</summary>
