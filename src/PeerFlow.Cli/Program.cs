@@ -16,6 +16,7 @@ using PeerFlow.Cli.Commands.Trust;
 
 // First, before PeerFlow starts any thread: see NoCertificateAuthorities.
 PeerFlow.Security.NoCertificateAuthorities.Apply();
+PeerFlow.Diagnostics.PhaseTrace.Mark("main");
 
 // A transfer over TLS needs this installation's identity, and loading it (OpenSSL's first use) is the slowest part of
 // its start-up: it starts now, on a thread of its own, while the command line is parsed. Only a head start: the
@@ -67,6 +68,7 @@ else
 }
 
 var parsed = root.Parse(args);
+PeerFlow.Diagnostics.PhaseTrace.Mark("parsed");
 if (parsed.Errors.Count > 0)
 {
     foreach (var error in parsed.Errors)
@@ -92,7 +94,13 @@ void OnSignal(PosixSignalContext context)
 
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, shutdown.Token);
+var exitCode = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, shutdown.Token);
+if (PeerFlow.Diagnostics.PhaseTrace.On)
+{
+    PeerFlow.Diagnostics.PhaseTrace.Mark($"exit {exitCode} (GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, {GC.GetTotalAllocatedBytes() / 1024} KiB allocated)");
+}
+
+return exitCode;
 
 // The value of --home on a command line, looked for before it is parsed (the parser has the final word).
 static string? HomeArgument(string[] args)

@@ -148,6 +148,7 @@ public sealed class SourceSet
             // examining the entry. A group also goes when it is a few milliseconds old, so a slow disk still streams.
             var group = new List<SourceEntry>(HandOver);
             var started = 0L;
+            Diagnostics.PhaseTrace.Mark("walk thread");
             try
             {
                 foreach (var entry in EnumerateCore(walking.Log))
@@ -172,6 +173,7 @@ public sealed class SourceSet
             }
             finally
             {
+                Diagnostics.PhaseTrace.Mark("walk done");
                 if (group.Count > 0)
                 {
                     walking.Entries.Add(group);

@@ -77,6 +77,7 @@ internal sealed partial class DestinationWriter
                 }
                 finally
                 {
+                    Diagnostics.PhaseTrace.Mark($"signed, file {id}");
                     Signing.Release();
                     basis.DangerousRelease();
                 }

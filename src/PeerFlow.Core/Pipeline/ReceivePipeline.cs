@@ -225,6 +225,7 @@ internal sealed class ReceivePipeline
                 case EntryBatch or FileEnd or FileAbort or BlockCopy:
                     break;
                 case TransferEnd:
+                    Diagnostics.PhaseTrace.Mark("transfer end received");
                     more = false;
                     break;
                 case ErrorMessage error:

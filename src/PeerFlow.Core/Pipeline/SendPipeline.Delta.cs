@@ -30,6 +30,7 @@ internal sealed partial class SendPipeline
     private async Task<(long Length, byte[] Hash)> SendDeltaAsync(SourceEntry entry, ITargetBlock<SendItem> head, CancellationToken token)
     {
         var index = await (Signatures ?? throw new Protocol.ProtocolException("a delta verdict in a transfer that did not offer delta")).TakeAsync(entry.Id, token).ConfigureAwait(false);
+        Diagnostics.PhaseTrace.Mark($"delta signatures in, file {entry.Id}");
         var hasher = new XxHash128();
         using var handle = FileCalls.OpenRead(entry.FullPath, sequential: true);
         using (var scanner = new DeltaScanner(handle, entry.Size, index, _pool, _options.ChunkSize.ChunkFor(entry.Size), hasher))
@@ -50,6 +51,7 @@ internal sealed partial class SendPipeline
             }
         }
 
+        Diagnostics.PhaseTrace.Mark($"delta scanned, file {entry.Id}");
         if (SourceChanged(entry, handle))
         {
             throw new IOException($"'{entry.RelativePath}' changed while it was being sent; send it again");

@@ -115,6 +115,7 @@ public sealed class PeerIdentity : IDisposable
                     RequirePrivate(Path.Join(full, KeyFile));
                     var identity = new PeerIdentity(Load(Path.Join(full, CertificateFile), Path.Join(full, KeyFile)), created: false, full);
                     _ = identity.CertificateContext;
+                    Diagnostics.PhaseTrace.Mark("identity loaded ahead");
                     return identity;
                 }
                 catch (Exception)

@@ -88,6 +88,7 @@ public static class TlsLayer
             presented = IdOf(certificate);
             return presented is not null && (expected is null || presented == expected);
         });
+        Diagnostics.PhaseTrace.Mark("tls started");
         try
         {
             await tls.AuthenticateAsClientAsync(
@@ -113,6 +114,7 @@ public static class TlsLayer
             throw HandshakeFailed(ex);
         }
 
+        Diagnostics.PhaseTrace.Mark("tls done");
         return new SecureConnection(inner, tls, presented!.Value);
     }
 

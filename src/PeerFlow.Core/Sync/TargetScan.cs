@@ -83,6 +83,7 @@ internal sealed class TargetScan : IDisposable
 
     private void Walk()
     {
+        Diagnostics.PhaseTrace.Mark("read-ahead started");
         try
         {
             using var tree = new DirectoryTree(_root);
@@ -111,6 +112,8 @@ internal sealed class TargetScan : IDisposable
                     pending.Push(subdirectories[i]);
                 }
             }
+
+            Diagnostics.PhaseTrace.Mark("read-ahead done");
         }
         catch (Exception)
         {

@@ -37,6 +37,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
             try
             {
                 capabilities = await Handshake.ConnectAsync(frames, handshake.Token).ConfigureAwait(false);
+                Diagnostics.PhaseTrace.Mark("handshake done");
                 offer = new TransferOffer
                 {
                     TransferId = transferId,
@@ -57,6 +58,7 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
 
                 await frames.SendControlAsync(offer, handshake.Token).ConfigureAwait(false);
                 reply = await frames.ReadControlAsync<TransferReply>(handshake.Token).ConfigureAwait(false);
+                Diagnostics.PhaseTrace.Mark("reply received");
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -115,8 +117,11 @@ internal sealed class SendAttempt(byte[] transferId, SourceSet sources, SendOpti
         TransferSummary summary;
         try
         {
+            Diagnostics.PhaseTrace.Mark("pipeline started");
             await pipeline.RunAsync().ConfigureAwait(false);
+            Diagnostics.PhaseTrace.Mark("everything sent");
             summary = await summaryTask.WaitAsync(fault.Token).ConfigureAwait(false);
+            Diagnostics.PhaseTrace.Mark("summary received");
         }
         catch (Exception ex)
         {

@@ -68,6 +68,7 @@ public static class TransferReceiver
 
     private static async Task<TransferResult?> RunAsync(ITransportConnection connection, ReceiveOptions options, ITransferObserver observer, TransferControl? control, TransferStateMachine state, bool acceptsJoins, CancellationToken cancellationToken)
     {
+        Diagnostics.PhaseTrace.Mark("connection accepted");
         var frames = new FrameConnection(connection);
         var destination = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Destination));
         SyncPlan? sync = null;
@@ -101,6 +102,7 @@ public static class TransferReceiver
 
                     state.MoveTo(TransferState.Connecting);
                     offer = await frames.ReadControlAsync<TransferOffer>(handshake.Token).ConfigureAwait(false);
+                    Diagnostics.PhaseTrace.Mark("offer received");
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -192,6 +194,7 @@ public static class TransferReceiver
             // The sender sets up after the reply: the target is read meanwhile, and judged from memory as entries come.
             scan = sync is not null && targetExisted ? TargetScan.Start(destination, sync.Protect) : null;
             joinable = extraStreams > 0 ? StreamJoins.Register(offer.TransferId, extraStreams, Security.TlsLayer.RemoteId(connection)) : null;
+            Diagnostics.PhaseTrace.Mark("accepting");
             await frames.SendControlAsync(new TransferReply { Accepted = true, RootNames = [.. offer.Roots.Select(r => plans[r].StoredName)], Verdicts = verdicts, ExtraStreams = extraStreams, StreamToken = joinable?.Token }, cancellationToken).ConfigureAwait(false);
             progress.FilesTotal = offer.TotalFiles;
             progress.BytesTotal = offer.TotalBytes;
@@ -240,6 +243,7 @@ public static class TransferReceiver
             }
 
             observer.OnProgress(progress.Snapshot());
+            Diagnostics.PhaseTrace.Mark("summing up");
             var summary = new TransferSummary
             {
                 Success = writer.Failures.Count == 0,

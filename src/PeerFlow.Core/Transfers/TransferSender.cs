@@ -56,7 +56,9 @@ public static class TransferSender
             ITransportConnection? connection = null;
             try
             {
+                Diagnostics.PhaseTrace.Mark("connecting");
                 connection = await connect(cancellationToken).ConfigureAwait(false);
+                Diagnostics.PhaseTrace.Mark("connected");
                 return await attempt.RunAsync(connection, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ownsConnections && (everStarted |= attempt.Started) && IsConnectionLoss(ex) && !cancellationToken.IsCancellationRequested && failedAttempts < options.Reconnects)

@@ -70,6 +70,7 @@ internal static class SyncCommand
             }
 
             SourceSet? first = Walk();
+            PeerFlow.Diagnostics.PhaseTrace.Mark("walk started");
             Warmup.Start(dataPath: false);
             var identity = SendCommand.LoadIdentityInBackground(result, common, renderer);
             var address = CommonOptions.Pick(result, to, send?.To) ?? throw new UsageException("where to sync to is missing: --to HOST:PORT[/PATH] (or send.to in --config)");
@@ -86,6 +87,7 @@ internal static class SyncCommand
             });
             renderer.ShowSyncChanges = options.Sync!.DryRun || result.GetValue(common.Verbose);
             var transport = common.ResolveTransport(result, "tcp");
+            PeerFlow.Diagnostics.PhaseTrace.Mark("transport loaded");
             var connect = SendCommand.Connector(result, common, renderer, transport, endPoint, CommonOptions.Pick(result, peer, send?.Peer), identity);
 
             async Task<TransferResult> RunOnceAsync(CancellationToken cancellationToken)
@@ -100,6 +102,7 @@ internal static class SyncCommand
                 using var keys = KeyControls.Start(control, renderer);
                 var outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(connect, sources, options, observer, cancellationToken, control)).ConfigureAwait(false);
                 renderer.Completed(outcome);
+                PeerFlow.Diagnostics.PhaseTrace.Mark("summary printed");
                 return outcome;
             }
 
