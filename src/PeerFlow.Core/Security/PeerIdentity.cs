@@ -68,7 +68,7 @@ public sealed class PeerIdentity : IDisposable
             }
 
             // Another home, or it failed: loaded again below, where a failure is reported.
-            _ = early.Loading.ContinueWith(static t => t.Result?.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            early.Discard();
         }
 
         var keyPath = Path.Join(home, KeyFile);
@@ -123,7 +123,7 @@ public sealed class PeerIdentity : IDisposable
                     return null;
                 }
             }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            Interlocked.Exchange(ref s_early, new EarlyLoad(full, loading))?.Loading.ContinueWith(static t => t.Result?.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            Interlocked.Exchange(ref s_early, new EarlyLoad(full, loading))?.Discard();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -131,7 +131,11 @@ public sealed class PeerIdentity : IDisposable
         }
     }
 
-    private sealed record EarlyLoad(string Home, Task<PeerIdentity?> Loading);
+    private sealed record EarlyLoad(string Home, Task<PeerIdentity?> Loading)
+    {
+        /// <summary>Not used after all: its identity is disposed once loaded.</summary>
+        public void Discard() => Loading.ContinueWith(static t => t.Result?.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+    }
 
     private static void RequirePrivate(string keyPath)
     {
