@@ -11,6 +11,13 @@ public sealed class LifecycleTests : FileSystemTest
 {
     private static readonly SendOptions Send = new() { ChunkSize = ChunkSizePolicy.Fixed(64 * 1024), ProgressInterval = TimeSpan.FromMilliseconds(5) };
 
+    /// <summary>
+    /// For a run that a progress callback interrupts (pause, cancel at N bytes): paced at 24 MiB/s, so the interruption
+    /// lands mid-transfer even when a loaded machine delays the callback; unpaced, tens of MiB can cross in-process
+    /// before it runs (the likeliest cause of one CI failure: the sender never saw the receiver's pause in 30 s).
+    /// </summary>
+    private static readonly SendOptions Paced = new() { ChunkSize = Send.ChunkSize, ProgressInterval = Send.ProgressInterval, BandwidthLimit = 24 << 20 };
+
     private ReceiveOptions Receive => new() { Destination = Dest, ProgressInterval = TimeSpan.FromMilliseconds(5) };
 
     private string StateDirectory => Path.Combine(Dest, PartialStore.StateDirectoryName);
@@ -45,7 +52,7 @@ public sealed class LifecycleTests : FileSystemTest
         TestTrees.WriteFile(Path.Combine(source, "a.bin"), 48 << 20);
         await using var pair = new LifecyclePair();
         pair.Receiver.At(4 << 20, () => pair.ReceiveControl.PauseAsync());
-        await pair.StartAsync(source, Receive, Send);
+        await pair.StartAsync(source, Receive, Paced);
 
         await Eventually.WaitUntilAsync(() => pair.Sender.Current == TransferState.Paused);
         Assert.That(pair.Sender.Changes.Last().Reason, Is.EqualTo("paused by the receiver"));
@@ -70,7 +77,7 @@ public sealed class LifecycleTests : FileSystemTest
         await using (var pair = new LifecyclePair())
         {
             pair.Sender.At(16 << 20, () => pair.SendControl.CancelAsync());
-            await pair.StartAsync(source, Receive, Send);
+            await pair.StartAsync(source, Receive, Paced);
             Assert.That(async () => await pair.Sending.WaitAsync(InProcess.Timeout), Throws.InstanceOf<OperationCanceledException>());
             Assert.That(async () => await pair.Receiving.WaitAsync(InProcess.Timeout), Throws.InstanceOf<PeerCancelledException>());
             Assert.That(pair.Sender.Current, Is.EqualTo(TransferState.Cancelled));
@@ -97,7 +104,7 @@ public sealed class LifecycleTests : FileSystemTest
         TestTrees.WriteFile(Path.Combine(source, "a.bin"), 64 << 20);
         await using var pair = new LifecyclePair();
         pair.Sender.At(8 << 20, () => pair.SendControl.CancelAsync(discardPartial: true));
-        await pair.StartAsync(source, Receive, Send);
+        await pair.StartAsync(source, Receive, Paced);
         Assert.That(async () => await pair.Receiving.WaitAsync(InProcess.Timeout), Throws.InstanceOf<PeerCancelledException>());
         Assert.That(Directory.Exists(StateDirectory), Is.False);
         Assert.That(InProcess.FilesUnder(Dest).Where(File.Exists), Is.Empty);
@@ -110,7 +117,7 @@ public sealed class LifecycleTests : FileSystemTest
         TestTrees.WriteFile(Path.Combine(source, "a.bin"), 64 << 20);
         await using var pair = new LifecyclePair();
         pair.Receiver.At(8 << 20, () => pair.ReceiveControl.CancelAsync());
-        await pair.StartAsync(source, Receive, Send);
+        await pair.StartAsync(source, Receive, Paced);
         var error = Assert.ThrowsAsync<PeerCancelledException>(async () => await pair.Sending.WaitAsync(InProcess.Timeout));
         Assert.That(error!.Message, Does.Contain("cancelled by the receiver"));
         Assert.That(pair.Sender.Current, Is.EqualTo(TransferState.Cancelled));
@@ -127,7 +134,7 @@ public sealed class LifecycleTests : FileSystemTest
         await using (var pair = new LifecyclePair())
         {
             pair.Sender.At(8 << 20, () => pair.SendControl.CancelAsync());
-            await pair.StartAsync(source, Receive, Send);
+            await pair.StartAsync(source, Receive, Paced);
             Assert.That(async () => await pair.Receiving.WaitAsync(InProcess.Timeout), Throws.InstanceOf<PeerCancelledException>());
         }
 
