@@ -14,7 +14,8 @@ public sealed class LifecycleTests : FileSystemTest
     /// <summary>
     /// For a run that a progress callback interrupts (pause, cancel at N bytes): paced at 24 MiB/s, so the interruption
     /// lands mid-transfer even when a loaded machine delays the callback; unpaced, tens of MiB can cross in-process
-    /// before it runs (the likeliest cause of one CI failure: the sender never saw the receiver's pause in 30 s).
+    /// before it runs. That is what failed once in CI: the receiver's pause met the transfer's end, and the sender never
+    /// saw Paused (it failed on the Paused → Completed step then, now legal: see the test after it).
     /// </summary>
     private static readonly SendOptions Paced = new() { ChunkSize = Send.ChunkSize, ProgressInterval = Send.ProgressInterval, BandwidthLimit = 24 << 20 };
 
@@ -66,6 +67,24 @@ public sealed class LifecycleTests : FileSystemTest
         await pair.ReceiveControl.ResumeAsync();
         Assert.That((await pair.Sending.WaitAsync(InProcess.Timeout)).Success, Is.True);
         Assert.That((await pair.Receiving.WaitAsync(InProcess.Timeout)).Success, Is.True);
+        TestTrees.AssertSameTree(source, Path.Combine(Dest, "big"));
+    }
+
+    [Test]
+    public async Task APauseThatTakesHoldAfterTheLastByte_HoldsNothing_BothSidesComplete()
+    {
+        // The receiver asks for a pause once it has every byte, so it meets the transfer's end: it used to fail both
+        // sides with "cannot go from Paused to Completed" although every file had arrived.
+        var source = Dir.Combine("src", "big");
+        TestTrees.WriteFile(Path.Combine(source, "a.bin"), 8 << 20);
+        await using var pair = new LifecyclePair();
+        pair.Receiver.At(8 << 20, () => pair.ReceiveControl.PauseAsync());
+        await pair.StartAsync(source, Receive, Send);
+        var sent = await pair.Sending.WaitAsync(InProcess.Timeout);
+        var received = await pair.Receiving.WaitAsync(InProcess.Timeout);
+        Assert.That(sent.Success && received.Success, Is.True);
+        Assert.That(pair.Sender.Current, Is.EqualTo(TransferState.Completed));
+        Assert.That(pair.Receiver.Current, Is.EqualTo(TransferState.Completed));
         TestTrees.AssertSameTree(source, Path.Combine(Dest, "big"));
     }
 

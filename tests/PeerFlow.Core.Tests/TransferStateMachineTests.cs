@@ -18,7 +18,7 @@ public sealed class TransferStateMachineTests
         (Preparing, Connecting), (Preparing, Cancelled), (Preparing, Failed),
         (Connecting, running), (Connecting, Cancelled), (Connecting, Failed),
         (running, Paused), (running, Completed), (running, Connecting), (running, Cancelled), (running, Failed),
-        (Paused, running), (Paused, Connecting), (Paused, Cancelled), (Paused, Failed),
+        (Paused, running), (Paused, Connecting), (Paused, Completed), (Paused, Cancelled), (Paused, Failed),
     ];
 
     private static IEnumerable<TestCaseData> AllPairs()

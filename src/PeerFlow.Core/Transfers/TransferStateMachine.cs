@@ -7,9 +7,9 @@ namespace PeerFlow.Transfers;
 /// <remarks>
 /// <code>
 /// Preparing ──► Connecting ──► Sending/Receiving ──► Completed
-///     │             ▲  │            │   ▲    │
+///     │             ▲  │            │   ▲    │          ▲
 ///     │             │  │            ▼   │    └──► Connecting (connection lost: reconnect)
-///     │             │  │          Paused ─┘
+///     │             │  │          Paused ─┘─────────────┘ (paused after the last data frame)
 ///     └─────────────┴──┴──── any non-final state ──► Cancelled | Failed (with the reason)
 /// </code>
 /// Completed, Cancelled and Failed are final. Every transition raises <see cref="Changed"/>; an illegal one throws
@@ -67,7 +67,9 @@ public sealed class TransferStateMachine
         {
             TransferState.Preparing => to == TransferState.Connecting,
             TransferState.Connecting => to == running,
-            TransferState.Paused => to == running || to == TransferState.Connecting,
+            // A pause holds data frames only: one that took hold after the last of them holds nothing, and the
+            // transfer completes while paused.
+            TransferState.Paused => to == running || to == TransferState.Connecting || to == TransferState.Completed,
             _ when from == running => to is TransferState.Paused or TransferState.Completed or TransferState.Connecting,
             _ => false,
         };
