@@ -86,6 +86,10 @@ public sealed class LifecycleTests : FileSystemTest
         Assert.That(pair.Sender.Current, Is.EqualTo(TransferState.Completed));
         Assert.That(pair.Receiver.Current, Is.EqualTo(TransferState.Completed));
         TestTrees.AssertSameTree(source, Path.Combine(Dest, "big"));
+
+        // Asked for after the end (a key press, `peerflow transfers resume`): nothing to tell, and no error.
+        Assert.That(async () => await pair.ReceiveControl.ResumeAsync(), Throws.Nothing);
+        Assert.That(async () => await pair.SendControl.PauseAsync(), Throws.Nothing);
     }
 
     [Test]
