@@ -15,7 +15,7 @@ internal static class DirectoryListing
         // Names sorted first, then examined in that order: sorting strings is code the runtime has precompiled, while
         // sorting (name, status) pairs is a generic instantiation each process would compile (several ms on the walk's
         // first directory).
-        var names = new List<string>(new System.IO.Enumeration.FileSystemEnumerable<string>(directory, static (ref System.IO.Enumeration.FileSystemEntry entry) => entry.FileName.ToString(), ListOptions));
+        var names = new List<string>(Names(directory));
         names.Sort(StringComparer.Ordinal);
         var children = new List<(string Name, PathStatus Status)>(names.Count);
         using var handle = FileCalls.Native ? TryOpen(directory) : null;
@@ -30,6 +30,10 @@ internal static class DirectoryListing
 
         return children;
     }
+
+    /// <summary>The names in <paramref name="directory"/>, in the order the system lists them; nothing else is examined.</summary>
+    public static IEnumerable<string> Names(string directory)
+        => new System.IO.Enumeration.FileSystemEnumerable<string>(directory, static (ref System.IO.Enumeration.FileSystemEntry entry) => entry.FileName.ToString(), ListOptions);
 
     private static SafeFileHandle? TryOpen(string directory)
     {

@@ -39,13 +39,14 @@ internal sealed partial class DestinationWriter
     /// <summary>What this sync found and did, from the receiver's side.</summary>
     public SyncReport Report() => new(DryRun, _filesChecked, _bytesChecked, _filesNew, _bytesNew, _filesUpdated, _bytesUpdated, _filesUnchanged, EntriesDeleted, BytesDeleted, DeletionRefused);
 
+    /// <summary>The target read ahead (a sync whose target existed); null: every file is examined as it is judged.</summary>
+    public TargetScan? Scan { get; init; }
+
     /// <summary>
     /// A sync's verdict on a declared file: null (new: send it), <see cref="VerdictKind.Have"/> (same size and time,
     /// or with checksums the same content: its time and permissions are brought in line, no data needed) or
     /// <see cref="VerdictKind.Update"/> (send it; it replaces what is there once verified).
     /// </summary>
-    /// <summary>The target read ahead (a sync whose target existed); null: every file is examined as it is judged.</summary>
-    public TargetScan? Scan { get; init; }
 
     private EntryVerdict? JudgeSync(IncomingFile file, SyncPlan sync)
     {

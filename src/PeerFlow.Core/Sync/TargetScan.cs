@@ -130,7 +130,7 @@ internal sealed class TargetScan : IDisposable
         try
         {
             handle = tree.OpenBelow(relative);
-            names = new System.IO.Enumeration.FileSystemEnumerable<string>(Path.Join(_root, relative), static (ref System.IO.Enumeration.FileSystemEntry entry) => entry.FileName.ToString(), ListOptions);
+            names = DirectoryListing.Names(Path.Join(_root, relative));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -174,8 +174,6 @@ internal sealed class TargetScan : IDisposable
         subdirectories = directories;
         return listing;
     }
-
-    private static readonly EnumerationOptions ListOptions = new() { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false, ReturnSpecialDirectories = false };
 
     /// <summary>Stops the walk and waits for it (it holds directory handles).</summary>
     public void Dispose()

@@ -9,12 +9,13 @@ using PeerFlow.Protocol.Messages;
 namespace PeerFlow.Transfers;
 
 /// <summary>
-/// Pays a transfer's one-time costs ahead of it, on a thread-pool thread: the control-message serializer (MessagePack's
+/// Pays a transfer's one-time costs ahead of it, on a thread of its own: the control-message serializer (MessagePack's
 /// untrusted-data settings seed a hash key from the system's cryptographic random source, which loads OpenSSL), the
 /// dataflow, hashing and LZ4 code. A receiver calls it while it waits for its first peer and a sender while it loads
 /// its transport and connects, so on a machine with a second core these costs leave the transfer's critical path.
-/// A sync warms only the control path: most of its files are usually unchanged, and on two cores the data path's
-/// warm-up would take CPU from the comparison. Results are discarded; a failure here is ignored (the transfer itself
+/// A sync warms only the control path at first: most of its files are usually unchanged, and on two cores the data
+/// path's warm-up would take CPU from the comparison; it warms the data path once data is asked for
+/// (<see cref="StartDataPath"/>). Results are discarded; a failure here is ignored (the transfer itself
 /// will meet and report it).
 /// </summary>
 public static class Warmup
