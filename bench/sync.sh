@@ -4,7 +4,10 @@
 #   1. no-op sync of the small set (20,000 files x 4 KiB): both replicas already identical;
 #   2. the same after 1 % of the files (200) got new content (same size, new time): changed bytes vs bytes on the wire;
 #      and on the mixed set (2,000 files, 1 GiB): 1 % of its files (20) rewritten with new random bytes;
-#   3. delta: a 1 GiB file synced, then 1 MiB overwritten in the middle; then 100 bytes inserted near the start.
+#   3. delta: a 1 GiB file synced, then 1 MiB overwritten in the middle; then 100 bytes inserted near the start;
+#   4. where a one-shot run's time goes: a no-op sync of one file (the fixed cost of starting a sync), and the no-op of
+#      the small set as `peerflow sync --watch` repeats it in a process that is already running (its rescans'
+#      elapsed time as it reports it; no wire figure).
 # PeerFlow runs with its defaults (TLS 1.3, LZ4 auto, delta for changed files) and with --insecure (plaintext, as
 # rsync's daemon protocol is). Every run is checked against its source afterwards. Needs root (ip netns), rsync and
 # the datasets of ../shared/bench/make-data.sh.
@@ -166,6 +169,35 @@ for run in $(seq "$RUNS"); do
   check delta
 done
 
+echo "== fixed cost: no-op sync of a single file =="
+mkdir -p "$WORK/src/one"
+echo "one file" > "$WORK/src/one/file.txt"
+pf_sync one > /dev/null; pf_sync_insecure one > /dev/null; rsync_sync one > /dev/null
+for _ in $(seq "$RUNS"); do
+  record noop-1file rsync 0 "$(rsync_sync one)"
+  record noop-1file peerflow 0 "$(pf_sync one)"
+  record noop-1file peerflow-insecure 0 "$(pf_sync_insecure one)"
+done
+
+echo "== no-op sync, small, in a running process (sync --watch rescans every second) =="
+watch_rescans() { # tool port [--insecure]: one row per rescan after the first sync of the process
+  local log="$OUT/watch-$1.json" pid
+  ip netns exec $A $PF sync "$WORK/src/small" --to "$HOST:$2/small" ${3:-} --watch --rescan 1 --output json > "$log" 2> /dev/null &
+  pid=$!
+  for _ in $(seq 900); do [ "$(grep -c '"event":"completed"' "$log")" -gt "$RUNS" ] && break; sleep 0.1; done
+  kill -TERM $pid; wait $pid || true
+  python3 - "$log" "$RUNS" <<'PY' | while read -r seconds; do record noop-small-warm "$1" 0 "$seconds -1"; done
+import json, sys
+done = [json.loads(l) for l in open(sys.argv[1]) if '"event":"completed"' in l]
+for event in done[1:int(sys.argv[2]) + 1]:
+    assert event["success"] and event["sync"]["filesUnchanged"] == 20000, event
+    print(event["elapsedSeconds"])
+PY
+}
+watch_rescans peerflow 47700
+watch_rescans peerflow-insecure 47701
+for _ in $(seq "$RUNS"); do record noop-small-warm rsync 0 "$(rsync_sync small)"; done
+
 echo
 echo "== medians (seconds; bytes on the wire both ways; ratio to rsync in the same run) =="
 python3 - "$ROWS" <<'PY'
@@ -187,5 +219,6 @@ for scenario in scenarios:
         changed = statistics.median(c for _, _, c in runs)
         of_changed = f"{statistics.median(w / c for _, w, c in runs):.2f}" if changed else "-"
         of_file = f"{100 * wire / size[scenario]:.3f}" if scenario in size else "-"
-        print(f"{scenario:<20} {tool:<18} {seconds:>7.3f}s {seconds / ref:>7.2f}x {int(wire):>14,} {of_changed:>10} {of_file:>10}")
+        on_wire = f"{int(wire):>14,}" if wire >= 0 else f"{'-':>14}"
+        print(f"{scenario:<20} {tool:<18} {seconds:>7.3f}s {seconds / ref:>7.2f}x {on_wire} {of_changed:>10} {of_file:>10}")
 PY
