@@ -7,11 +7,12 @@
 #   bash bench/phases.sh                 # SRC=/dev/shm/src/small, plaintext
 #   TLS=1 bash bench/phases.sh           # TLS with this machine's identity (PEERFLOW_HOME), as the default is
 #   SRC=/dev/shm/src/mixed CHANGE=1 bash bench/phases.sh
+#   PFDIR=/tmp/other-build bash bench/phases.sh   # another published build (default: bench/out/peerflow)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=${SRC:-/dev/shm/src/small}
-[ -f bench/out/peerflow/peerflow.dll ] || bash bench/publish.sh >/dev/null
-PF="dotnet $PWD/bench/out/peerflow/peerflow.dll"
+[ -n "${PFDIR:-}" ] || [ -f bench/out/peerflow/peerflow.dll ] || bash bench/publish.sh >/dev/null
+PF="dotnet ${PFDIR:-$PWD/bench/out/peerflow}/peerflow.dll"
 OUT=$(mktemp -d)
 export PEERFLOW_HOME=${PEERFLOW_HOME:-$OUT/home}
 SECURITY=--insecure

@@ -9,7 +9,8 @@
 #      the small set as `peerflow sync --watch` repeats it in a process that is already running (its rescans'
 #      elapsed time as it reports it; no wire figure).
 # PeerFlow runs with its defaults (TLS 1.3, LZ4 auto, delta for changed files) and with --insecure (plaintext, as
-# rsync's daemon protocol is). Every run is checked against its source afterwards. Needs root (ip netns), rsync and
+# rsync's daemon protocol is); rsync also runs over ssh (encrypted, as PeerFlow's default is), against an sshd with a
+# temporary key in the receiver's namespace. Every run is checked against its source afterwards. Needs root (ip netns), rsync and
 # the datasets of ../shared/bench/make-data.sh.
 #
 #   bash bench/sync.sh                 # RUNS=5; DATA=/dev/shm/src; WORK=/dev/shm/pf-sync
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 DATA=${DATA:-/dev/shm/src}
 WORK=${WORK:-/dev/shm/pf-sync}
-OUT=bench/out/sync-$(date -u +%Y%m%d-%H%M%S)
+OUT=$PWD/bench/out/sync-$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
 [ -f bench/out/peerflow/peerflow.dll ] || bash bench/publish.sh >/dev/null
 PF="dotnet $PWD/bench/out/peerflow/peerflow.dll"
@@ -30,6 +31,7 @@ A=pf-sync-a B=pf-sync-b HOST=10.214.0.2
 cleanup() {
   [ -n "${RECEIVERS:-}" ] && kill $RECEIVERS 2>/dev/null || true
   [ -f "$OUT/rsyncd.pid" ] && kill "$(cat "$OUT/rsyncd.pid")" 2>/dev/null || true
+  [ -f "$OUT/ssh/sshd.pid" ] && kill "$(cat "$OUT/ssh/sshd.pid")" 2>/dev/null || true
   ip netns del $A 2>/dev/null || true
   ip netns del $B 2>/dev/null || true
   rm -rf "$WORK"
@@ -47,7 +49,7 @@ for ns in $A $B; do ip -n $ns link set lo up; ip -n $ns link set $ns-0 up; done
 
 wire() { ip netns exec $A sh -c "echo \$(( \$(cat /sys/class/net/$A-0/statistics/tx_bytes) + \$(cat /sys/class/net/$A-0/statistics/rx_bytes) ))"; }
 
-mkdir -p "$WORK/pf" "$WORK/pf-insecure" "$WORK/rsync" "$WORK/src"
+mkdir -p "$WORK/pf" "$WORK/pf-insecure" "$WORK/rsync" "$WORK/rsync-ssh" "$WORK/src"
 cp -a "$DATA/small" "$WORK/src/small"
 cp -a "$DATA/mixed" "$WORK/src/mixed"
 
@@ -67,6 +69,41 @@ log file = $OUT/rsyncd.log
   read only = no
 EOF
 ip netns exec $B rsync --daemon --config="$OUT/rsyncd.conf" --address=$HOST --port=47702
+# sshd for rsync over ssh. HOME points at an empty directory: root's own ~/.bashrc would be run for every connection.
+mkdir -p "$OUT/ssh/home" /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$OUT/ssh/hostkey"
+ssh-keygen -q -t ed25519 -N '' -f "$OUT/ssh/id"
+cp "$OUT/ssh/id.pub" "$OUT/ssh/authorized_keys"
+cat > "$OUT/ssh/sshd_config" <<SSHD
+ListenAddress $HOST:47703
+HostKey $OUT/ssh/hostkey
+PidFile $OUT/ssh/sshd.pid
+AuthorizedKeysFile $OUT/ssh/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+UseDNS no
+PrintMotd no
+SetEnv HOME=$OUT/ssh/home
+LogLevel ERROR
+SSHD
+cat > "$OUT/ssh/ssh_config" <<SSH
+Host bench
+  HostName $HOST
+  Port 47703
+  User root
+  IdentityFile $OUT/ssh/id
+  IdentitiesOnly yes
+  StrictHostKeyChecking no
+  UserKnownHostsFile /dev/null
+  GlobalKnownHostsFile /dev/null
+  BatchMode yes
+  LogLevel ERROR
+SSH
+ip netns exec $B /usr/sbin/sshd -f "$OUT/ssh/sshd_config"
+for _ in $(seq 100); do [ -s "$OUT/ssh/sshd.pid" ] && break; sleep 0.1; done
 for _ in $(seq 100); do grep -q "listening on" "$OUT/receiver.log" "$OUT/receiver-insecure.log" 2>/dev/null && [ "$(grep -l "listening on" "$OUT"/receiver*.log | wc -l)" = 2 ] && break; sleep 0.1; done
 
 # One measured command in A: prints "seconds wire-bytes".
@@ -83,9 +120,10 @@ measure() {
 pf_sync() { measure $PF sync "$WORK/src/$1" --to "$HOST:47700/$1"; }
 pf_sync_insecure() { measure $PF sync "$WORK/src/$1" --to "$HOST:47701/$1" --insecure; }
 rsync_sync() { measure rsync -a "$WORK/src/$1" "rsync://$HOST:47702/bench/"; }
+rsync_ssh_sync() { measure rsync -a -e "ssh -F $OUT/ssh/ssh_config" "$WORK/src/$1" "bench:$WORK/rsync-ssh/"; }
 
 check() { # set
-  for replica in pf/$1 pf-insecure/$1 rsync/$1; do
+  for replica in pf/$1 pf-insecure/$1 rsync/$1 rsync-ssh/$1; do
     diff -r "$WORK/src/$1" "$WORK/$replica" > /dev/null || { echo "$replica differs from its source" >&2; exit 1; }
   done
 }
@@ -95,11 +133,12 @@ record() { # scenario tool changed-bytes "seconds wire"
 }
 
 # Initial copies (not measured), then the no-op re-syncs.
-for set in small mixed; do pf_sync $set > /dev/null; pf_sync_insecure $set > /dev/null; rsync_sync $set > /dev/null; done
+for set in small mixed; do pf_sync $set > /dev/null; pf_sync_insecure $set > /dev/null; rsync_sync $set > /dev/null; rsync_ssh_sync $set > /dev/null; done
 check small
 echo "== no-op sync, small (20,000 files) =="
 for _ in $(seq "$RUNS"); do
   record noop-small rsync 0 "$(rsync_sync small)"
+  record noop-small rsync-ssh 0 "$(rsync_ssh_sync small)"
   record noop-small peerflow 0 "$(pf_sync small)"
   record noop-small peerflow-insecure 0 "$(pf_sync_insecure small)"
 done
@@ -118,6 +157,7 @@ for path in rng.sample(files, len(files) // 100):
 PY
   changed=$((200 * 4096))
   record change-1pct-small rsync $changed "$(rsync_sync small)"
+  record change-1pct-small rsync-ssh $changed "$(rsync_ssh_sync small)"
   record change-1pct-small peerflow $changed "$(pf_sync small)"
   record change-1pct-small peerflow-insecure $changed "$(pf_sync_insecure small)"
   check small
@@ -141,21 +181,23 @@ print(total)
 PY
 )
   record change-1pct-mixed rsync "$changed" "$(rsync_sync mixed)"
+  record change-1pct-mixed rsync-ssh "$changed" "$(rsync_ssh_sync mixed)"
   record change-1pct-mixed peerflow "$changed" "$(pf_sync mixed)"
   record change-1pct-mixed peerflow-insecure "$changed" "$(pf_sync_insecure mixed)"
   check mixed
 done
 
 # Room for the next part (tmpfs is memory): the mixed copies go.
-rm -rf "$WORK/src/mixed" "$WORK/pf/mixed" "$WORK/pf-insecure/mixed" "$WORK/rsync/mixed"
+rm -rf "$WORK/src/mixed" "$WORK/pf/mixed" "$WORK/pf-insecure/mixed" "$WORK/rsync/mixed" "$WORK/rsync-ssh/mixed"
 mkdir -p "$WORK/src/delta"
 head -c 1073741824 "$DATA/big/big.bin" > "$WORK/src/delta/file.bin"
-pf_sync delta > /dev/null; pf_sync_insecure delta > /dev/null; rsync_sync delta > /dev/null
+pf_sync delta > /dev/null; pf_sync_insecure delta > /dev/null; rsync_sync delta > /dev/null; rsync_ssh_sync delta > /dev/null
 
 echo "== delta: 1 GiB file, 1 MiB overwritten in the middle; then 100 bytes inserted near the start =="
 for run in $(seq "$RUNS"); do
   dd if=/dev/urandom of="$WORK/src/delta/file.bin" bs=1M count=1 seek=$((500 + run)) conv=notrunc status=none
   record delta-1mib-middle rsync 1048576 "$(rsync_sync delta)"
+  record delta-1mib-middle rsync-ssh 1048576 "$(rsync_ssh_sync delta)"
   record delta-1mib-middle peerflow 1048576 "$(pf_sync delta)"
   record delta-1mib-middle peerflow-insecure 1048576 "$(pf_sync_insecure delta)"
   check delta
@@ -164,6 +206,7 @@ for run in $(seq "$RUNS"); do
   { head -c $((4096 * run)) "$f"; head -c 100 /dev/urandom; tail -c +$((4096 * run + 1)) "$f"; } > "$f.new"
   mv "$f.new" "$f"
   record delta-insert-100b rsync 100 "$(rsync_sync delta)"
+  record delta-insert-100b rsync-ssh 100 "$(rsync_ssh_sync delta)"
   record delta-insert-100b peerflow 100 "$(pf_sync delta)"
   record delta-insert-100b peerflow-insecure 100 "$(pf_sync_insecure delta)"
   check delta
@@ -172,9 +215,10 @@ done
 echo "== fixed cost: no-op sync of a single file =="
 mkdir -p "$WORK/src/one"
 echo "one file" > "$WORK/src/one/file.txt"
-pf_sync one > /dev/null; pf_sync_insecure one > /dev/null; rsync_sync one > /dev/null
+pf_sync one > /dev/null; pf_sync_insecure one > /dev/null; rsync_sync one > /dev/null; rsync_ssh_sync one > /dev/null
 for _ in $(seq "$RUNS"); do
   record noop-1file rsync 0 "$(rsync_sync one)"
+  record noop-1file rsync-ssh 0 "$(rsync_ssh_sync one)"
   record noop-1file peerflow 0 "$(pf_sync one)"
   record noop-1file peerflow-insecure 0 "$(pf_sync_insecure one)"
 done
@@ -196,10 +240,13 @@ PY
 }
 watch_rescans peerflow 47700
 watch_rescans peerflow-insecure 47701
-for _ in $(seq "$RUNS"); do record noop-small-warm rsync 0 "$(rsync_sync small)"; done
+for _ in $(seq "$RUNS"); do
+  record noop-small-warm rsync 0 "$(rsync_sync small)"
+  record noop-small-warm rsync-ssh 0 "$(rsync_ssh_sync small)"
+done
 
 echo
-echo "== medians (seconds; bytes on the wire both ways; ratio to rsync in the same run) =="
+echo "== medians (seconds; bytes on the wire both ways; ratios to rsync's daemon and to rsync over ssh in the same run) =="
 python3 - "$ROWS" <<'PY'
 import statistics, sys
 rows = {}
@@ -209,10 +256,11 @@ for line in open(sys.argv[1]):
     rows.setdefault((scenario, tool), []).append((float(seconds), int(wire), int(changed)))
 scenarios = list(dict.fromkeys(s for s, _ in rows))
 size = {"delta-1mib-middle": 1 << 30, "delta-insert-100b": 1 << 30}
-print(f"{'scenario':<20} {'tool':<18} {'time':>8} {'x rsync':>8} {'wire':>14} {'x changed':>10} {'% of file':>10}")
+print(f"{'scenario':<20} {'tool':<18} {'time':>8} {'x rsync':>8} {'x r-ssh':>8} {'wire':>14} {'x changed':>10} {'% of file':>10}")
 for scenario in scenarios:
     ref = statistics.median(s for s, _, _ in rows[(scenario, "rsync")])
-    for tool in ("rsync", "peerflow", "peerflow-insecure"):
+    ref_ssh = statistics.median(s for s, _, _ in rows[(scenario, "rsync-ssh")])
+    for tool in ("rsync", "rsync-ssh", "peerflow", "peerflow-insecure"):
         runs = rows[(scenario, tool)]
         seconds = statistics.median(s for s, _, _ in runs)
         wire = statistics.median(w for _, w, _ in runs)
@@ -220,5 +268,5 @@ for scenario in scenarios:
         of_changed = f"{statistics.median(w / c for _, w, c in runs):.2f}" if changed else "-"
         of_file = f"{100 * wire / size[scenario]:.3f}" if scenario in size else "-"
         on_wire = f"{int(wire):>14,}" if wire >= 0 else f"{'-':>14}"
-        print(f"{scenario:<20} {tool:<18} {seconds:>7.3f}s {seconds / ref:>7.2f}x {on_wire} {of_changed:>10} {of_file:>10}")
+        print(f"{scenario:<20} {tool:<18} {seconds:>7.3f}s {seconds / ref:>7.2f}x {seconds / ref_ssh:>7.2f}x {on_wire} {of_changed:>10} {of_file:>10}")
 PY
