@@ -132,17 +132,19 @@ public sealed class SourceSet
     }
 
     /// <summary>
-    /// Starts walking the tree on its own thread, at most <see cref="RememberedEntries"/> entries ahead; the next
+    /// Starts walking the tree on its own thread, at most <see cref="WalkAhead"/> entries ahead; the next
     /// <see cref="Enumerate"/> takes them from there as they come. A sync calls it first thing, so the walk overlaps
-    /// with loading the transport, connecting and the handshake.
+    /// with loading the transport, connecting and the handshake. Whoever starts a walk stops it
+    /// (<see cref="StopWalking"/>) when the transfer ends: a walk nobody takes would otherwise wait, with what it
+    /// walked, for ever.
     /// </summary>
     public void StartWalking()
     {
-        var walking = new Walking(new System.Collections.Concurrent.BlockingCollection<List<SourceEntry>>(RememberedEntries / HandOver), new WalkLog());
-        _walking = walking;
+        var walking = new Walking(new System.Collections.Concurrent.BlockingCollection<List<SourceEntry>>(Math.Max(1, WalkAhead / HandOver)), new WalkLog(), new CancellationTokenSource());
+        Interlocked.Exchange(ref _walking, walking)?.Stop.Cancel();
         // Its own thread, not a pool worker: the walk runs for the whole of a large tree, and the pool's few
         // workers must stay free for the transfer's own continuations.
-        _ = Task.Factory.StartNew(() =>
+        var thread = Task.Factory.StartNew(() =>
         {
             // Handed over in groups, not one by one: a hand-over can wake the other thread, and that costs more than
             // examining the entry. A group also goes when it is a few milliseconds old, so a slow disk still streams.
@@ -161,35 +163,69 @@ public sealed class SourceSet
                     group.Add(entry);
                     if (group.Count == HandOver || System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks > HandOverAge)
                     {
-                        walking.Entries.Add(group);
+                        walking.Entries.Add(group, walking.Stop.Token);
                         group = new List<SourceEntry>(HandOver);
                     }
                 }
+
+                if (group.Count > 0)
+                {
+                    walking.Entries.Add(group, walking.Stop.Token);
+                }
+            }
+            catch (OperationCanceledException) when (walking.Stop.IsCancellationRequested)
+            {
+                // Stopped: nobody will take the rest.
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 walking.Log.Warnings.Add($"cannot walk the sources: {ex.Message}");
                 walking.Log.Incomplete = true;
+                try
+                {
+                    if (group.Count > 0)
+                    {
+                        walking.Entries.Add(group, walking.Stop.Token);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopped meanwhile.
+                }
             }
             finally
             {
                 Diagnostics.PhaseTrace.Mark("walk done");
-                if (group.Count > 0)
-                {
-                    walking.Entries.Add(group);
-                }
-
                 walking.Entries.CompleteAdding();
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        WalkThread = thread;
     }
+
+    /// <summary>
+    /// Stops a walk started by <see cref="StartWalking"/> that is still running: one that <see cref="Enumerate"/> has
+    /// not taken, or has taken and left before its end. Does nothing otherwise.
+    /// </summary>
+    public void StopWalking()
+    {
+        // Not taken yet: gone, so that a later Enumerate walks afresh rather than read a walk cut short.
+        Interlocked.Exchange(ref _walking, null)?.Stop.Cancel();
+        Interlocked.Exchange(ref _taken, null)?.Stop.Cancel();
+    }
+
+    /// <summary>Entries a started walk may run ahead of <see cref="Enumerate"/> (<see cref="RememberedEntries"/>).</summary>
+    internal int WalkAhead { get; init; } = RememberedEntries;
+
+    /// <summary>The last walk started (for tests: it ends once the walk is done or stopped).</summary>
+    internal Task? WalkThread { get; private set; }
 
     private const int HandOver = 256;
     private const long HandOverAge = TimeSpan.TicksPerMillisecond * 5;
 
     private Walking? _walking;
+    private Walking? _taken;
 
-    private sealed record Walking(System.Collections.Concurrent.BlockingCollection<List<SourceEntry>> Entries, WalkLog Log);
+    private sealed record Walking(System.Collections.Concurrent.BlockingCollection<List<SourceEntry>> Entries, WalkLog Log, CancellationTokenSource Stop);
 
     /// <summary>The totals of <see cref="Measure"/> if it ran; null otherwise.</summary>
     public (long Files, long Directories, long Bytes)? Totals => _totals;
@@ -205,15 +241,24 @@ public sealed class SourceSet
     {
         if (collectWarnings && Interlocked.Exchange(ref _walking, null) is { } walking)
         {
-            foreach (var group in walking.Entries.GetConsumingEnumerable())
+            Volatile.Write(ref _taken, walking);
+            try
             {
-                foreach (var entry in group)
+                foreach (var group in walking.Entries.GetConsumingEnumerable())
                 {
-                    yield return entry;
+                    foreach (var entry in group)
+                    {
+                        yield return entry;
+                    }
                 }
             }
+            finally
+            {
+                // Left before the end (a failed transfer): the walk must not wait for a reader that is gone.
+                walking.Stop.Cancel();
+                Interlocked.CompareExchange(ref _taken, null, walking);
+            }
 
-            walking.Entries.Dispose();
             Report(walking.Log);
             yield break;
         }

@@ -93,17 +93,26 @@ internal static class SyncCommand
             async Task<TransferResult> RunOnceAsync(CancellationToken cancellationToken)
             {
                 var sources = Interlocked.Exchange(ref first, null) ?? Walk();
-                if (options.Sync.Delete && !Directory.EnumerateFileSystemEntries(full).Any())
+                try
                 {
-                    renderer.Warning($"'{path}' is empty: the receiver will not delete anything (an unmounted disk looks like this)");
-                }
+                    if (options.Sync.Delete && !Directory.EnumerateFileSystemEntries(full).Any())
+                    {
+                        renderer.Warning($"'{path}' is empty: the receiver will not delete anything (an unmounted disk looks like this)");
+                    }
 
-                using var control = new TransferControl();
-                using var keys = KeyControls.Start(control, renderer);
-                var outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(connect, sources, options, observer, cancellationToken, control)).ConfigureAwait(false);
-                renderer.Completed(outcome);
-                PeerFlow.Diagnostics.PhaseTrace.Mark("summary printed");
-                return outcome;
+                    using var control = new TransferControl();
+                    using var keys = KeyControls.Start(control, renderer);
+                    var outcome = await renderer.RunAsync(observer => TransferSender.SendAsync(connect, sources, options, observer, cancellationToken, control)).ConfigureAwait(false);
+                    renderer.Completed(outcome);
+                    PeerFlow.Diagnostics.PhaseTrace.Mark("summary printed");
+                    return outcome;
+                }
+                finally
+                {
+                    // A sync that failed before it read the walk (the receiver is away, in --watch mode for hours)
+                    // must not leave it waiting with what it walked.
+                    sources.StopWalking();
+                }
             }
 
             if (!result.GetValue(watch))
