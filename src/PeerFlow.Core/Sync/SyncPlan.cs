@@ -6,12 +6,12 @@ namespace PeerFlow.Sync;
 /// <summary>The receiver's side of one sync transfer: what the sender asked for, within what this receiver allows.</summary>
 internal sealed class SyncPlan
 {
-    public SyncPlan(SyncRequest request, SyncPolicy policy, bool forceTrash)
+    private SyncPlan(SyncRequest request, SyncPolicy policy, bool forceTrash, PathFilter protect)
     {
         Request = request;
         Policy = policy;
         Trash = forceTrash || request.Trash;
-        Protect = PathFilter.None.WithIgnoreFile(request.Protect ?? []);
+        Protect = protect;
     }
 
     public SyncRequest Request { get; }
@@ -26,9 +26,13 @@ internal sealed class SyncPlan
     /// <summary>What the sender leaves out on purpose: never deleted here.</summary>
     public PathFilter Protect { get; }
 
-    /// <summary>Checks what a peer may ask for; the reason to refuse the offer, or null.</summary>
-    public static string? Refusal(TransferOffer offer, SyncPolicy policy)
+    /// <summary>
+    /// Checks what a peer may ask for: the reason to refuse the offer, or null and the <paramref name="plan"/> (its
+    /// protect rules compiled once, here).
+    /// </summary>
+    public static string? Refusal(TransferOffer offer, SyncPolicy policy, bool forceTrash, out SyncPlan? plan)
     {
+        plan = null;
         var request = offer.Sync!;
         if (policy == SyncPolicy.Refuse)
         {
@@ -50,15 +54,17 @@ internal sealed class SyncPlan
             return $"the sync protects more than {Protocol.ProtocolConstants.MaxProtectRules} patterns";
         }
 
+        PathFilter protect;
         try
         {
-            _ = PathFilter.None.WithIgnoreFile(request.Protect ?? []);
+            protect = PathFilter.None.WithIgnoreFile(request.Protect ?? []);
         }
         catch (ArgumentException ex)
         {
             return $"the sync's protect rules: {ex.Message}";
         }
 
+        plan = new SyncPlan(request, policy, forceTrash, protect);
         return null;
     }
 }

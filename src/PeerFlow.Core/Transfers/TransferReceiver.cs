@@ -130,20 +130,21 @@ public static class TransferReceiver
                 }
             }
 
+            SyncPlan? plan = null;
             var refusal = shareRefusal ?? Security.ReceiverSecurity.Refusal(connection, options)
                 ?? (offer.Roots.Contains(PartialStore.StateDirectoryName, StringComparer.Ordinal)
                     ? $"'{PartialStore.StateDirectoryName}' is reserved for PeerFlow's own partial files; rename that root"
                     : null)
                 ?? (offer.Sync is null ? null
                     : !capabilities.Contains(ProtocolConstants.CapabilityResume) ? "a sync needs verdicts (capability 'resume')"
-                    : SyncPlan.Refusal(offer, options.Sync));
+                    : SyncPlan.Refusal(offer, options.Sync, options.Trash, out plan));
             var dryRun = offer.Sync?.DryRun == true;
             var targetExisted = true;
             if (refusal is null)
             {
                 // From here on the transfer's destination is its target (a dry run creates nothing, not even that).
                 refusal = TransferTarget.Resolve(destination, offer.Target, create: !dryRun, out destination, out targetExisted);
-                sync = offer.Sync is null ? null : new SyncPlan(offer.Sync, options.Sync, options.Trash);
+                sync = plan;
             }
 
             Dictionary<string, RootPlan>? plans = null;
