@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 using PeerFlow.Files;
 using PeerFlow.Security;
@@ -282,6 +284,63 @@ public sealed class SecurityTests : FileSystemTest
                 identity.Dispose();
             }
         }
+    }
+
+    [Test]
+    public void ALoadedIdentity_SignsWithTheKeyOfItsCertificate_AsThePemReaderReadsIt()
+    {
+        var home = Dir.Combine("home");
+        PeerIdentity.LoadOrCreate(home).Dispose();
+        using var loaded = PeerIdentity.LoadOrCreate(home);
+        using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(home, "identity.crt"), Path.Combine(home, "identity.key"));
+
+        var data = "PeerFlow"u8.ToArray();
+        using var key = loaded.Certificate.GetECDsaPrivateKey()!;
+        var signature = key.SignData(data, HashAlgorithmName.SHA256);
+        using var publicKey = pem.GetECDsaPublicKey()!;
+        Assert.That(publicKey.VerifyData(data, signature, HashAlgorithmName.SHA256), Is.True);
+        Assert.That(loaded.Id, Is.EqualTo(PeerId.Of(pem)));
+    }
+
+    [Test]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void OnLinuxWithOpenSsl3_TheKeyIsReadByOpenSsl_NotByTheManagedPemReader()
+    {
+        if (!OperatingSystem.IsLinux() || SafeEvpPKeyHandle.OpenSslVersion < 0x3000_0000)
+        {
+            Assert.Ignore("OpenSSL 3 on Linux only; elsewhere the PEM reader is the way");
+        }
+
+        var home = Dir.Combine("home");
+        PeerIdentity.LoadOrCreate(home).Dispose();
+        using var loaded = PeerIdentity.LoadThroughOpenSsl(Path.Combine(home, "identity.crt"), Path.Combine(home, "identity.key"));
+        Assert.That(loaded, Is.Not.Null, "the fast path fell back to the PEM reader");
+        Assert.That(loaded!.HasPrivateKey, Is.True);
+    }
+
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void AKeyThatIsNotTheCertificates_OrNoKeyAtAll_IsRefused()
+    {
+        var home = Dir.Combine("home");
+        var other = Dir.Combine("other");
+        PeerIdentity.LoadOrCreate(home).Dispose();
+        PeerIdentity.LoadOrCreate(other).Dispose();
+        var keyPath = Path.Combine(home, "identity.key");
+
+        File.Copy(Path.Combine(other, "identity.key"), keyPath, overwrite: true);
+        var mismatch = Assert.Catch(() => PeerIdentity.LoadOrCreate(home).Dispose());
+        Assert.That(mismatch, Is.InstanceOf<CryptographicException>().Or.InstanceOf<ArgumentException>());
+        Assert.That(mismatch!.Message, Does.Contain("does not match"));
+
+        File.WriteAllText(keyPath, "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        var garbage = Assert.Catch(() => PeerIdentity.LoadOrCreate(home).Dispose());
+        Assert.That(garbage, Is.InstanceOf<CryptographicException>().Or.InstanceOf<ArgumentException>());
     }
 
     [Test]
