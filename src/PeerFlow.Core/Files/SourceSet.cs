@@ -144,7 +144,7 @@ public sealed class SourceSet
         Interlocked.Exchange(ref _walking, walking)?.Stop.Cancel();
         // Its own thread, not a pool worker: the walk runs for the whole of a large tree, and the pool's few
         // workers must stay free for the transfer's own continuations.
-        var thread = Task.Factory.StartNew(() =>
+        WalkThread = Task.Factory.StartNew(() =>
         {
             // Handed over in groups, not one by one: a hand-over can wake the other thread, and that costs more than
             // examining the entry. A group also goes when it is a few milliseconds old, so a slow disk still streams.
@@ -167,51 +167,42 @@ public sealed class SourceSet
                         group = new List<SourceEntry>(HandOver);
                     }
                 }
-
-                if (group.Count > 0)
-                {
-                    walking.Entries.Add(group, walking.Stop.Token);
-                }
             }
             catch (OperationCanceledException) when (walking.Stop.IsCancellationRequested)
             {
-                // Stopped: nobody will take the rest.
+                // Stopped: nobody takes the rest. Should anyone read on, what they got is not the whole tree.
+                walking.Log.Incomplete = true;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 walking.Log.Warnings.Add($"cannot walk the sources: {ex.Message}");
                 walking.Log.Incomplete = true;
+            }
+            finally
+            {
+                Diagnostics.PhaseTrace.Mark("walk done");
                 try
                 {
-                    if (group.Count > 0)
+                    if (group.Count > 0 && !walking.Stop.IsCancellationRequested)
                     {
                         walking.Entries.Add(group, walking.Stop.Token);
                     }
                 }
                 catch (OperationCanceledException)
                 {
-                    // Stopped meanwhile.
+                    walking.Log.Incomplete = true;
                 }
-            }
-            finally
-            {
-                Diagnostics.PhaseTrace.Mark("walk done");
+
                 walking.Entries.CompleteAdding();
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        WalkThread = thread;
     }
 
     /// <summary>
-    /// Stops a walk started by <see cref="StartWalking"/> that is still running: one that <see cref="Enumerate"/> has
-    /// not taken, or has taken and left before its end. Does nothing otherwise.
+    /// Stops a walk started by <see cref="StartWalking"/> that <see cref="Enumerate"/> has not taken; a later
+    /// <see cref="Enumerate"/> walks afresh. A walk that was taken is stopped by its reader when it leaves early.
     /// </summary>
-    public void StopWalking()
-    {
-        // Not taken yet: gone, so that a later Enumerate walks afresh rather than read a walk cut short.
-        Interlocked.Exchange(ref _walking, null)?.Stop.Cancel();
-        Interlocked.Exchange(ref _taken, null)?.Stop.Cancel();
-    }
+    public void StopWalking() => Interlocked.Exchange(ref _walking, null)?.Stop.Cancel();
 
     /// <summary>Entries a started walk may run ahead of <see cref="Enumerate"/> (<see cref="RememberedEntries"/>).</summary>
     internal int WalkAhead { get; init; } = RememberedEntries;
@@ -223,7 +214,6 @@ public sealed class SourceSet
     private const long HandOverAge = TimeSpan.TicksPerMillisecond * 5;
 
     private Walking? _walking;
-    private Walking? _taken;
 
     private sealed record Walking(System.Collections.Concurrent.BlockingCollection<List<SourceEntry>> Entries, WalkLog Log, CancellationTokenSource Stop);
 
@@ -241,7 +231,6 @@ public sealed class SourceSet
     {
         if (collectWarnings && Interlocked.Exchange(ref _walking, null) is { } walking)
         {
-            Volatile.Write(ref _taken, walking);
             try
             {
                 foreach (var group in walking.Entries.GetConsumingEnumerable())
@@ -256,7 +245,6 @@ public sealed class SourceSet
             {
                 // Left before the end (a failed transfer): the walk must not wait for a reader that is gone.
                 walking.Stop.Cancel();
-                Interlocked.CompareExchange(ref _taken, null, walking);
             }
 
             Report(walking.Log);
