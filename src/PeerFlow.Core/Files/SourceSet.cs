@@ -183,13 +183,14 @@ public sealed class SourceSet
                 Diagnostics.PhaseTrace.Mark("walk done");
                 try
                 {
-                    if (group.Count > 0 && !walking.Stop.IsCancellationRequested)
+                    if (group.Count > 0)
                     {
                         walking.Entries.Add(group, walking.Stop.Token);
                     }
                 }
                 catch (OperationCanceledException)
                 {
+                    // Stopped: see above.
                     walking.Log.Incomplete = true;
                 }
 
@@ -247,6 +248,8 @@ public sealed class SourceSet
                 walking.Stop.Cancel();
             }
 
+            // Read to the end: the walk has completed adding and is done with its queue.
+            walking.Entries.Dispose();
             Report(walking.Log);
             yield break;
         }
